@@ -1,0 +1,155 @@
+# axr: the top-level build. `make help` lists the entry points.
+#
+#   make            build the runtime, axrgen, every service, the unit tests
+#   make generate   regenerate generated/ from spec/
+#   make test       install missing packages, build, run every test suite
+#   make up / down  run / stop the whole platform locally (http://127.0.0.1:8080)
+#   make bench      performance scenarios with same-run reference ratios
+#   make fuzz       libFuzzer targets (FUZZ_SECONDS each)
+#   make install    install client libraries and headers under PREFIX
+#   make deps       install missing Debian packages
+#   make clean      remove build output
+
+CC        ?= gcc
+FUZZ_CC   ?= clang
+BUILD     ?= build
+PREFIX    ?= /usr/local
+FUZZ_SECONDS ?= 60
+SAN       ?=
+
+PKGS := libevent libevent_pthreads json-c libjwt hiredis libpq libprotobuf-c \
+        libfyaml libsodium libpcre2-8 libcrypto
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+        -Wmissing-prototypes -Wpointer-arith -Wcast-qual
+OPT  ?= -O2 -g
+ifeq ($(SAN),1)
+OPT  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+endif
+CPPFLAGS += -D_GNU_SOURCE -Iruntime -Icodegen -I. -I$(BUILD)/gen
+CFLAGS   += $(OPT) $(WARN) -pthread -MMD -MP $(PKG_CFLAGS)
+LDFLAGS  += $(if $(filter 1,$(SAN)),-fsanitize=address,undefined) -pthread
+LDLIBS   += $(PKG_LIBS) -lm
+
+# protoc-c output is third-party generated code: it trips -Wcast-qual and
+# -Wmissing-prototypes, so it gets the warnings minus those two.
+PB_CFLAGS := $(OPT) -std=c11 -Wall -Wextra -Werror -pthread -MMD -MP $(PKG_CFLAGS)
+
+RUNTIME_SRC := $(sort $(wildcard runtime/*.c))
+RUNTIME_OBJ := $(RUNTIME_SRC:%.c=$(BUILD)/obj/%.o)
+CODEGEN_SRC := $(sort $(filter-out codegen/main.c,$(wildcard codegen/*.c)))
+CODEGEN_OBJ := $(CODEGEN_SRC:%.c=$(BUILD)/obj/%.o)
+
+# Protos for unit tests (hand-written fixtures) are compiled by protoc-c.
+TEST_PROTO    := $(sort $(wildcard tests/unit/proto/*.proto))
+TEST_PROTO_C  := $(TEST_PROTO:tests/unit/proto/%.proto=$(BUILD)/gen/tests/%.pb-c.c)
+TEST_PROTO_OBJ:= $(TEST_PROTO_C:%.c=%.o)
+
+UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+# A service is a folder under services/; its binary links its own sources,
+# its handlers and its generated code.
+SERVICES  := $(sort $(notdir $(wildcard services/*)))
+SVC_BIN   := $(SERVICES:%=$(BUILD)/bin/axr-%)
+
+FUZZ_SRC  := $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_BIN  := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
+
+.PHONY: all help deps generate test unit asan-unit up down bench fuzz install clean check-drift
+.DEFAULT_GOAL := all
+
+AXRGEN := $(if $(wildcard codegen/main.c),$(BUILD)/bin/axrgen)
+all: $(BUILD)/libaxr.a $(AXRGEN) $(SVC_BIN) unit
+
+help:
+	@sed -n '3,12p' Makefile | sed 's/^# //'
+
+deps:
+	@sh scripts/deps.sh
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libaxr.a: $(RUNTIME_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/libaxrgen.a: $(CODEGEN_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/bin/axrgen: $(BUILD)/obj/codegen/main.o $(BUILD)/libaxrgen.a $(BUILD)/libaxr.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/gen/tests/%.pb-c.c $(BUILD)/gen/tests/%.pb-c.h: tests/unit/proto/%.proto
+	@mkdir -p $(dir $@)
+	protoc-c --proto_path=tests/unit/proto --c_out=$(BUILD)/gen/tests $<
+
+$(BUILD)/gen/tests/%.pb-c.o: $(BUILD)/gen/tests/%.pb-c.c
+	$(CC) $(CPPFLAGS) $(PB_CFLAGS) -c $< -o $@
+
+unit: $(UNIT_BIN)
+
+$(BUILD)/tests/%: tests/unit/%.c $(TEST_PROTO_OBJ) $(BUILD)/libaxrgen.a $(BUILD)/libaxr.a | $(TEST_PROTO_C)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -I$(BUILD)/gen/tests $(CFLAGS) $(LDFLAGS) -o $@ $< $(TEST_PROTO_OBJ) \
+		$(BUILD)/libaxrgen.a $(BUILD)/libaxr.a $(LDLIBS) -lcmocka
+
+# Services ---------------------------------------------------------------
+define SERVICE_RULES
+$(1)_SRC := $$(sort $$(wildcard services/$(1)/*.c handlers/$(1)/*.c generated/$(1)/*.c))
+$(1)_OBJ := $$($(1)_SRC:%.c=$(BUILD)/obj/%.o)
+$(BUILD)/bin/axr-$(1): $$($(1)_OBJ) $(BUILD)/libaxr.a
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach s,$(SERVICES),$(eval $(call SERVICE_RULES,$(s))))
+
+# Sanitizer build of the unit tests, in its own tree.
+asan-unit:
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 unit
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory asan-unit
+	@AXR_BUILD=$(BUILD) sh tests/run
+
+up: deps
+	@$(MAKE) --no-print-directory all
+	@sh scripts/up.sh
+
+down:
+	@sh scripts/down.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@sh tests/bench/run.sh
+
+# Fuzzing: clang + libFuzzer, every target links the runtime and generator.
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iruntime -Icodegen -I. $(PKG_CFLAGS)
+$(BUILD)/fuzz/%: fuzz/%.c $(RUNTIME_SRC) $(CODEGEN_SRC)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(PKG_LIBS) -lm -pthread
+
+fuzz: deps $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do \
+		n=$${f##*/fuzz_}; mkdir -p $(BUILD)/fuzz/corpus-$$n; \
+		echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			$(BUILD)/fuzz/corpus-$$n $$( [ -d fuzz/corpus/$$n ] && echo fuzz/corpus/$$n ) \
+			2>$(BUILD)/fuzz/$$n.log || { tail -30 $(BUILD)/fuzz/$$n.log; exit 1; }; \
+		grep -E 'stat::number_of_executed_units' $(BUILD)/fuzz/$$n.log; \
+	done
+
+install: all
+	@sh scripts/install.sh "$(PREFIX)" "$(BUILD)"
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(RUNTIME_OBJ:.o=.d) $(CODEGEN_OBJ:.o=.d) $(BUILD)/obj/codegen/main.d

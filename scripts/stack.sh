@@ -68,16 +68,26 @@ live_pid() {
 	echo "$_pid"
 }
 
-# Waits up to $2 tenths of a second for process $1 to exit; fails if it is still alive.
-wait_gone() {
-	_n=0
-	while kill -0 "$1" 2>/dev/null; do
-		[ "$_n" -ge "$2" ] && return 1
+# poll TENTHS CMD...: runs CMD every 0.1 s until it succeeds (then succeeds) or TENTHS
+# tries have failed or CMD exits 2 (then fails).
+poll() {
+	_left=$1
+	shift
+	while [ "$_left" -gt 0 ]; do
+		_rc=0
+		"$@" || _rc=$?
+		[ "$_rc" -eq 0 ] && return 0
+		[ "$_rc" -eq 2 ] && return 1
+		_left=$((_left - 1))
 		sleep 0.1
-		_n=$((_n + 1))
 	done
-	return 0
+	return 1
 }
+
+is_dead() { ! kill -0 "$1" 2>/dev/null; }
+
+# Waits up to $2 tenths of a second for process $1 to exit; fails if it is still alive.
+wait_gone() { poll "$2" is_dead "$1"; }
 
 # Sends signal $2 to the process in pidfile $1 and waits for it to exit, escalating to
 # SIGTERM after 15 s and SIGKILL after 5 more.
@@ -311,6 +321,18 @@ cmd_pg_url() {
 
 # --- redis ------------------------------------------------------------------
 
+# Succeeds when redis on port $2 is the server of pid file $1/redis.pid; exits 2 when
+# that server reported it cannot listen.
+redis_is_ours() {
+	if _pid=$(live_pid "$1/redis.pid"); then
+		_id=$(redis-cli -h 127.0.0.1 -p "$2" info server 2>/dev/null |
+			sed -n 's/^process_id:\([0-9]*\).*/\1/p')
+		[ "$_id" = "$_pid" ] && return 0
+	fi
+	grep -q "Could not create server TCP listening socket" "$1/redis.log" 2>/dev/null && return 2
+	return 1
+}
+
 cmd_redis_start() {
 	[ $# -eq 2 ] || die "usage: redis-start DIR PORT"
 	check_port "$2"
@@ -334,21 +356,10 @@ cmd_redis_start() {
 	fi
 	# Daemonized: wait (up to 10 s) until the server on the port is the one
 	# whose pid file we asked for (another program may already hold the port).
-	_n=0
-	while :; do
-		if _pid=$(live_pid "$_rd/redis.pid"); then
-			_id=$(redis-cli -h 127.0.0.1 -p "$2" info server 2>/dev/null |
-				sed -n 's/^process_id:\([0-9]*\).*/\1/p')
-			[ "$_id" = "$_pid" ] && break
-		fi
-		grep -q "Could not create server TCP listening socket" "$_rd/redis.log" 2>/dev/null && _n=100
-		_n=$((_n + 1))
-		if [ "$_n" -gt 100 ]; then
-			log_tail "$_rd/redis.log"
-			die "redis on port $2 does not answer"
-		fi
-		sleep 0.1
-	done
+	if ! poll 100 redis_is_ours "$_rd" "$2"; then
+		log_tail "$_rd/redis.log"
+		die "redis on port $2 does not answer"
+	fi
 }
 
 cmd_redis_stop() {
@@ -417,15 +428,10 @@ cmd_nginx_start() {
 		log_tail "$_nd/error.log"
 		die "nginx did not start"
 	fi
-	_n=0
-	until live_pid "$_nd/nginx.pid" >/dev/null; do
-		_n=$((_n + 1))
-		if [ "$_n" -gt 50 ]; then
-			log_tail "$_nd/error.log"
-			die "nginx did not write its pid file"
-		fi
-		sleep 0.1
-	done
+	if ! poll 50 live_pid "$_nd/nginx.pid" >/dev/null; then
+		log_tail "$_nd/error.log"
+		die "nginx did not write its pid file"
+	fi
 }
 
 cmd_nginx_stop() {

@@ -25,12 +25,14 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
         -Wmissing-prototypes -Wpointer-arith -Wcast-qual
 OPT  ?= -O2 -g
+SANFLAGS :=
 ifeq ($(SAN),1)
-OPT  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+OPT  := -O1 -g -fno-omit-frame-pointer $(SANFLAGS)
 endif
 CPPFLAGS += -D_GNU_SOURCE -Iruntime -Icodegen -I. -I$(BUILD)/gen
 CFLAGS   += $(OPT) $(WARN) -pthread -MMD -MP $(PKG_CFLAGS)
-LDFLAGS  += $(if $(filter 1,$(SAN)),-fsanitize=address,undefined) -pthread
+LDFLAGS  += $(SANFLAGS) -pthread
 LDLIBS   += $(PKG_LIBS) -lm
 
 # protoc-c output is third-party generated code: it trips -Wcast-qual and

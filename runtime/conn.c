@@ -1,0 +1,502 @@
+/* conn.c: one client connection: read, parse, dispatch, write, keep-alive. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "log.h"
+#include "metrics.h"
+#include "server_internal.h"
+
+enum { AXR__TIMER_NONE, AXR__TIMER_IDLE, AXR__TIMER_HEAD, AXR__TIMER_BODY, AXR__TIMER_WRITE };
+
+#define AXR__READ_CHUNK 16384
+
+static void axr__conn_process(axr__conn_t *c);
+
+static void axr__timer_arm(axr__conn_t *c, int mode, long ms)
+{
+	if (c->timer_mode == mode)
+		return;
+	c->timer_mode = (unsigned)mode;
+	if (mode == AXR__TIMER_NONE) {
+		evtimer_del(c->timer);
+		return;
+	}
+	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
+	evtimer_add(c->timer, &tv);
+}
+
+static void axr__reading(axr__conn_t *c, int on)
+{
+	if (c->reading == (unsigned)on)
+		return;
+	c->reading = (unsigned)on;
+	if (on)
+		event_add(c->rev, NULL);
+	else
+		event_del(c->rev);
+}
+
+void axr__conn_close(axr__conn_t *c)
+{
+	axr__io_t *io = c->io;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		io->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	event_free(c->rev);
+	event_free(c->wev);
+	event_free(c->timer);
+	close(c->fd);
+	axr_buf_free(&c->in);
+	axr_buf_free(&c->out);
+	axr_arena_free(c->arena);
+	atomic_fetch_sub(&io->srv->nconns, 1);
+	free(c);
+}
+
+/* Makes a request object for the head now in `in` (or for an early error). */
+static axr_request_t *axr__request_new(axr__conn_t *c)
+{
+	if (c->arena == NULL)
+		c->arena = axr_arena_new(4096);
+	else
+		axr_arena_reset(c->arena);
+	if (c->arena == NULL)
+		return NULL;
+	axr_request_t *req = axr_arena_calloc(c->arena, 1, sizeof(*req));
+	if (req == NULL)
+		return NULL;
+	req->arena = c->arena;
+	req->conn = c;
+	req->method = -1;
+	req->path = "-";
+	req->route_index = -1;
+	req->start = axr_now();
+	c->req = req;
+	return req;
+}
+
+/* Answers an error found before a handler could run, then closes. */
+static void axr__early_error(axr__conn_t *c, int status, const char *why)
+{
+	axr_request_t *req = c->req ? c->req : axr__request_new(c);
+	if (req == NULL) {
+		axr__conn_close(c);
+		return;
+	}
+	if (req->request_id[0] == '\0')
+		axr__request_id(c->io, req);
+	c->close_after = 1;
+	req->error_reason = why;
+	axr_response_error(req, status, NULL, why, NULL, 0);
+	axr__conn_finish(c);
+}
+
+/* Copies the parsed head into the arena and NUL-terminates its strings. */
+static int axr__request_fill(axr__conn_t *c, axr_request_t *req, const axr_http_head_t *h)
+{
+	char *copy = axr_arena_strndup(req->arena, c->in.data, h->head_len);
+	if (copy == NULL)
+		return AXR_ENOMEM;
+	const char *base = c->in.data;
+	req->method = h->method;
+	req->headers = axr_arena_alloc(req->arena, (h->nheaders ? h->nheaders : 1) * sizeof(axr_http_header_t));
+	if (req->headers == NULL)
+		return AXR_ENOMEM;
+	req->nheaders = h->nheaders;
+	for (size_t i = 0; i < h->nheaders; i++) {
+		axr_http_header_t *o = &req->headers[i];
+		const axr_http_header_t *in = &h->headers[i];
+		char *name = copy + (in->name - base);
+		char *value = copy + (in->value - base);
+		name[in->name_len] = '\0';
+		value[in->value_len] = '\0';
+		*o = (axr_http_header_t){.name = name, .name_len = in->name_len, .value = value, .value_len = in->value_len};
+	}
+	char *path = copy + (h->path - base);
+	path[h->path_len] = '\0';
+	req->path = path;
+	if (h->query) {
+		char *q = copy + (h->query - base);
+		q[h->query_len] = '\0';
+		req->query = q;
+	}
+	return 0;
+}
+
+static int axr__decode_params(axr_request_t *req, const axr_route_match_t *m)
+{
+	req->nparams = m->nparams;
+	for (size_t i = 0; i < m->nparams; i++) {
+		axr_route_param_t *p = &req->params[i];
+		char *name = axr_arena_strndup(req->arena, m->params[i].name, m->params[i].name_len);
+		char *value = NULL;
+		if (name == NULL)
+			return AXR_ENOMEM;
+		/* The path was copied into the arena; decode from the copy. */
+		int rc = axr__percent_decode(req->arena, m->params[i].value, m->params[i].value_len, 0, &value);
+		if (rc != 0)
+			return rc;
+		p->name = name;
+		p->name_len = m->params[i].name_len;
+		p->value = value;
+		p->value_len = strlen(value);
+	}
+	return 0;
+}
+
+/* A complete head is in `in`: build the request, route it, get ready for
+ * its body. Returns 1 to go on processing, 0 to stop (answered or closed). */
+static int axr__conn_on_head(axr__conn_t *c, const axr_http_head_t *h)
+{
+	axr_server_t *srv = c->io->srv;
+	axr_request_t *req = axr__request_new(c);
+	if (req == NULL || axr__request_fill(c, req, h) != 0) {
+		axr__conn_close(c);
+		return 0;
+	}
+	req->start = c->head_started;
+	axr__request_id(c->io, req);
+	c->head_len = h->head_len;
+	c->keep_alive = h->keep_alive;
+	c->http10 = h->minor_version == 0;
+	c->body_len = h->chunked ? -1 : (h->content_length > 0 ? h->content_length : 0);
+	memset(&c->chunked, 0, sizeof(c->chunked));
+	if (atomic_load(&srv->draining))
+		c->close_after = 1;
+	int has_body = c->body_len != 0;
+	if (!has_body) {
+		/* Nothing follows the head: drop it now, so that an answer given
+		 * right here leaves the connection ready for the next request. */
+		axr_buf_consume(&c->in, h->head_len);
+		c->head_len = 0;
+	}
+
+	axr_route_match_t m;
+	int rc = axr_router_match(srv->router, h->method, req->path, strlen(req->path), &m);
+	if (rc == AXR_EMETHOD) {
+		char allow[96];
+		axr_router_allow_string(m.allow, allow, sizeof(allow));
+		axr_response_header(req, "Allow", allow);
+		if (has_body)
+			c->close_after = 1;
+		axr_response_error(req, 405, NULL, "method not allowed on this path", NULL, 0);
+		axr__conn_finish(c);
+		return 0;
+	}
+	if (rc != 0) {
+		if (has_body)
+			c->close_after = 1;
+		axr_response_error(req, 404, NULL, "no such path", NULL, 0);
+		axr__conn_finish(c);
+		return 0;
+	}
+	req->route = m.route;
+	req->route_index = m.index;
+	if (axr__decode_params(req, &m) != 0) {
+		if (has_body)
+			c->close_after = 1;
+		axr_response_error(req, 400, NULL, "invalid percent-encoding in path", NULL, 0);
+		axr__conn_finish(c);
+		return 0;
+	}
+	long max_body = m.route->max_body > 0 ? m.route->max_body : srv->cfg->max_body;
+	if (c->body_len > max_body) {
+		c->close_after = 1;
+		axr_response_error(req, 413, NULL, "request body too large", NULL, 0);
+		axr__conn_finish(c);
+		return 0;
+	}
+	if (h->expect_continue && has_body) {
+		static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+		ssize_t n = send(c->fd, cont, sizeof(cont) - 1, MSG_NOSIGNAL);
+		if (n != (ssize_t)sizeof(cont) - 1) {
+			axr__conn_close(c);
+			return 0;
+		}
+	}
+	c->state = AXR__CONN_BODY;
+	return 1;
+}
+
+/* Returns 1 when the body is complete (and stored in the request), 0 when
+ * more input is needed; answers and returns -1 on a body error. */
+static int axr__conn_body(axr__conn_t *c)
+{
+	axr_request_t *req = c->req;
+	size_t avail = c->in.len - c->head_len;
+	char *start = c->in.data + c->head_len;
+	size_t consumed, body_len;
+	if (c->body_len >= 0) {
+		if (avail < (size_t)c->body_len)
+			return 0;
+		consumed = body_len = (size_t)c->body_len;
+	} else {
+		long max_body = req->route->max_body > 0 ? req->route->max_body : c->io->srv->cfg->max_body;
+		int rc = axr_http_chunked_decode(&c->chunked, start, avail, (size_t)max_body);
+		if (rc == 0)
+			return 0;
+		if (rc < 0) {
+			axr__early_error(c, rc == AXR_ETOOBIG ? 413 : 400,
+			                 rc == AXR_ETOOBIG ? "request body too large" : "malformed chunked body");
+			return -1;
+		}
+		consumed = c->chunked.consumed;
+		body_len = c->chunked.decoded;
+	}
+	if (body_len > 0) {
+		char *body = axr_arena_strndup(req->arena, start, body_len);
+		if (body == NULL) {
+			axr__conn_close(c);
+			return -1;
+		}
+		req->body = body;
+		req->body_len = body_len;
+	}
+	axr_buf_consume(&c->in, c->head_len + consumed);
+	c->head_len = 0;
+	return 1;
+}
+
+static void axr__conn_process(axr__conn_t *c)
+{
+	axr__io_t *io = c->io;
+	const axr_config_t *cfg = io->srv->cfg;
+	for (;;) {
+		if (c->state == AXR__CONN_HEAD) {
+			if (c->in.len == 0) {
+				axr__timer_arm(c, AXR__TIMER_IDLE, cfg->idle_timeout_ms);
+				return;
+			}
+			if (c->timer_mode != AXR__TIMER_HEAD) {
+				c->head_started = axr_now();
+				axr__timer_arm(c, AXR__TIMER_NONE, 0);
+				axr__timer_arm(c, AXR__TIMER_HEAD, cfg->header_timeout_ms);
+			}
+			const char *why = NULL;
+			ssize_t n = axr_http_parse_head(c->in.data, c->in.len, (size_t)cfg->max_header, &io->head, &why);
+			if (n == 0)
+				return;
+			if (n < 0) {
+				axr__early_error(c, (int)-n, why);
+				return;
+			}
+			if (!axr__conn_on_head(c, &io->head))
+				return;
+			axr__timer_arm(c, AXR__TIMER_NONE, 0);
+			axr__timer_arm(c, AXR__TIMER_BODY, cfg->body_timeout_ms);
+		}
+		if (c->state == AXR__CONN_BODY) {
+			int rc = axr__conn_body(c);
+			if (rc <= 0)
+				return;
+			axr__timer_arm(c, AXR__TIMER_NONE, 0);
+			c->state = AXR__CONN_DISPATCHED;
+			axr__reading(c, 0);
+			axr__server_dispatch(c->req);
+			return;
+		}
+		return;
+	}
+}
+
+static void axr__conn_written(axr__conn_t *c)
+{
+	axr_buf_clear(&c->out);
+	c->out_off = 0;
+	axr__timer_arm(c, AXR__TIMER_NONE, 0);
+	if (c->close_after || !c->keep_alive || atomic_load(&c->io->srv->draining)) {
+		shutdown(c->fd, SHUT_WR);
+		axr__conn_close(c);
+		return;
+	}
+	c->req = NULL;
+	c->state = AXR__CONN_HEAD;
+	axr__reading(c, 1);
+	axr__conn_process(c);
+}
+
+/* Writes what is pending. Returns 1 when all is written, 0 when waiting for
+ * the socket, -1 when the connection was closed. */
+static int axr__conn_flush(axr__conn_t *c)
+{
+	while (c->out_off < c->out.len) {
+		ssize_t n = send(c->fd, c->out.data + c->out_off, c->out.len - c->out_off, MSG_NOSIGNAL);
+		if (n > 0) {
+			c->out_off += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (!c->writing) {
+				c->writing = 1;
+				event_add(c->wev, NULL);
+			}
+			axr__timer_arm(c, AXR__TIMER_WRITE, c->io->srv->cfg->body_timeout_ms);
+			return 0;
+		}
+		axr__conn_close(c);
+		return -1;
+	}
+	if (c->writing) {
+		c->writing = 0;
+		event_del(c->wev);
+	}
+	return 1;
+}
+
+void axr__conn_finish(axr__conn_t *c)
+{
+	axr_request_t *req = c->req;
+	axr_server_t *srv = c->io->srv;
+	if (req->status == 0)
+		axr_response_error(req, 500, NULL, "handler set no response", NULL, 0);
+	if (atomic_load(&srv->draining))
+		c->close_after = 1;
+	int keep = c->keep_alive && !c->close_after;
+	axr__response_serialize(req, &c->out, axr__io_date(c->io), keep ? (c->http10 ? 2 : 1) : 0);
+	double dur = axr_now() - req->start;
+	axr_metrics_http_observe(req->route_index, req->status, dur);
+	if (srv->cfg->access_log) {
+		axr_log_request_t line = {
+			.request_id = req->request_id,
+			.method = req->method >= 0 ? axr_http_method_name(req->method) : "-",
+			.route = req->route ? req->route->path : req->path,
+			.status = req->status,
+			.duration_ms = dur * 1000.0,
+			.user = req->user_uid,
+			.error = req->error_reason,
+		};
+		axr_log_request(&line);
+	}
+	if (!axr_buf_ok(&c->out)) {
+		axr__conn_close(c);
+		return;
+	}
+	c->state = AXR__CONN_WRITING;
+	axr__reading(c, 0);
+	if (axr__conn_flush(c) == 1)
+		axr__conn_written(c);
+}
+
+static void axr__on_read(evutil_socket_t fd, short what, void *arg)
+{
+	axr__conn_t *c = arg;
+	(void)what;
+	for (int rounds = 0; rounds < 4; rounds++) {
+		if (axr_buf_reserve(&c->in, AXR__READ_CHUNK) != 0) {
+			axr__conn_close(c);
+			return;
+		}
+		size_t room = c->in.cap - c->in.len;
+		ssize_t n = recv(fd, c->in.data + c->in.len, room, 0);
+		if (n > 0) {
+			c->in.len += (size_t)n;
+			c->in.data[c->in.len] = '\0';
+			if ((size_t)n < room)
+				break;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		axr__conn_close(c); /* EOF or error */
+		return;
+	}
+	/* A head or body larger than allowed can only grow: stop it early. */
+	size_t limit = (size_t)c->io->srv->cfg->max_header + (size_t)c->io->srv->cfg->max_body + AXR__READ_CHUNK;
+	if (c->in.len > limit) {
+		axr__early_error(c, c->state == AXR__CONN_HEAD ? 431 : 413, "request too large");
+		return;
+	}
+	axr__conn_process(c);
+}
+
+static void axr__on_write(evutil_socket_t fd, short what, void *arg)
+{
+	axr__conn_t *c = arg;
+	(void)fd;
+	(void)what;
+	if (axr__conn_flush(c) == 1)
+		axr__conn_written(c);
+}
+
+static void axr__on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	axr__conn_t *c = arg;
+	(void)fd;
+	(void)what;
+	int mode = (int)c->timer_mode;
+	c->timer_mode = AXR__TIMER_NONE;
+	switch (mode) {
+	case AXR__TIMER_HEAD:
+	case AXR__TIMER_BODY:
+		/* Slow or stalled client: answer 408 once and close. */
+		axr__early_error(c, 408, mode == AXR__TIMER_HEAD ? "request head not received in time"
+		                                                  : "request body not received in time");
+		return;
+	default:
+		axr__conn_close(c);
+		return;
+	}
+}
+
+void axr__conn_accept(axr__io_t *io, int fd)
+{
+	axr_server_t *srv = io->srv;
+	if (atomic_fetch_add(&srv->nconns, 1) >= srv->cfg->max_connections) {
+		atomic_fetch_sub(&srv->nconns, 1);
+		close(fd);
+		return;
+	}
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	axr__conn_t *c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		goto fail;
+	c->io = io;
+	c->fd = fd;
+	c->rev = event_new(io->base, fd, EV_READ | EV_PERSIST, axr__on_read, c);
+	c->wev = event_new(io->base, fd, EV_WRITE | EV_PERSIST, axr__on_write, c);
+	c->timer = evtimer_new(io->base, axr__on_timer, c);
+	if (!c->rev || !c->wev || !c->timer)
+		goto fail;
+	c->next = io->conns;
+	if (io->conns)
+		io->conns->prev = c;
+	io->conns = c;
+	c->state = AXR__CONN_HEAD;
+	axr__reading(c, 1);
+	axr__timer_arm(c, AXR__TIMER_IDLE, srv->cfg->header_timeout_ms);
+	return;
+fail:
+	if (c) {
+		if (c->rev)
+			event_free(c->rev);
+		if (c->wev)
+			event_free(c->wev);
+		if (c->timer)
+			event_free(c->timer);
+		free(c);
+	}
+	close(fd);
+	atomic_fetch_sub(&srv->nconns, 1);
+}
+
+void axr__conn_drain(axr__conn_t *c)
+{
+	if (c->state == AXR__CONN_HEAD && c->in.len == 0)
+		axr__conn_close(c);
+	else
+		c->close_after = 1;
+}

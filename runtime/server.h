@@ -1,0 +1,67 @@
+/* server.h: the HTTP/1.1 server: I/O threads, routing, worker dispatch. */
+#ifndef AXR_SERVER_H
+#define AXR_SERVER_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "pool.h"
+#include "request.h"
+#include "router.h"
+
+/*
+ * One event loop per I/O thread, each with its own SO_REUSEPORT listener.
+ * I/O threads parse, route and answer inline routes; other routes run on the
+ * worker pool and their responses return to the connection's I/O thread.
+ * The server never blocks an I/O thread and answers every error itself in the
+ * platform's JSON error format.
+ */
+typedef struct axr_server axr_server_t;
+
+typedef struct axr_server_options {
+	const axr_config_t *config;
+	const char *service_name;
+	const char *service_version;
+	/* Extra readiness check for /readyz (database, redis...): 1 when ready.
+	 * May be NULL. Called on an I/O thread: must not block. */
+	int (*ready)(void *ctx, const char **why);
+	/* Called once per request before its handler (auth, decoding...). A
+	 * non-zero return answers with that error instead of running the
+	 * handler. May be NULL. Runs on the I/O thread: must not block. */
+	int (*before)(axr_request_t *req, void *ctx);
+	axr_pool_hooks_t worker; /* init/fini per worker thread; run is ignored */
+	void *ctx;
+} axr_server_options_t;
+
+/* Creates a server (nothing bound yet). NULL on bad options or no memory.
+ * The options and config must outlive the server. */
+axr_server_t *axr_server_new(const axr_server_options_t *opts);
+
+/* Adds a route (kept by pointer). Call before axr_server_start(). Errors as
+ * axr_router_add(). The server adds /status, /healthz, /readyz, /metrics
+ * itself. */
+int axr_server_add_route(axr_server_t *s, const axr_route_t *route);
+
+/* Binds the port and starts I/O threads and workers. 0, AXR_EIO (bind
+ * failed, errno kept), AXR_ENOMEM. */
+int axr_server_start(axr_server_t *s);
+
+/* The bound port (useful with AXR_PORT=0 in tests). */
+int axr_server_port(const axr_server_t *s);
+
+/* Blocks until SIGTERM/SIGINT or axr_server_stop(), then drains: readiness
+ * fails, listeners close, in-flight requests finish (bounded by the drain
+ * timeout), connections close. Returns 0 after a clean drain, AXR_ETIMEOUT
+ * when requests were still running at the deadline. */
+int axr_server_run(axr_server_t *s);
+
+/* Asks a running server to drain and stop. Thread- and signal-safe. */
+void axr_server_stop(axr_server_t *s);
+
+/* 1 once draining started. */
+int axr_server_draining(const axr_server_t *s);
+
+/* Stops what still runs and frees everything. */
+void axr_server_free(axr_server_t *s);
+
+#endif

@@ -1,0 +1,37 @@
+/* service.h: main() of every axr service: config, logging, server, drain. */
+#ifndef AXR_SERVICE_H
+#define AXR_SERVICE_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "server.h"
+
+typedef struct axr_service_def {
+	const char *name;             /* "achievement": logs, /status, metrics */
+	const char *version;
+	const axr_route_t *routes;    /* the service's routes (static const) */
+	size_t nroutes;
+	/* The service's own settings, loaded like the runtime's. May be NULL. */
+	const axr_config_var_t *config_vars;
+	size_t nconfig_vars;
+	void *config;
+	/* After configuration, before serving (migrations, keys). Non-zero
+	 * stops start-up. `cfg` is the runtime configuration. */
+	int (*init)(const axr_config_t *cfg, void *ctx);
+	void (*fini)(void *ctx);
+	void (*worker_init)(axr_worker_t *w, void *ctx);
+	void (*worker_fini)(axr_worker_t *w, void *ctx);
+	int (*before)(axr_request_t *req, void *ctx);
+	int (*ready)(void *ctx, const char **why);
+	void *ctx;
+} axr_service_def_t;
+
+/*
+ * Runs a service: `--help` prints the configuration tables; a bad setting
+ * stops with a message naming the variable (exit 2); otherwise it serves
+ * until SIGTERM/SIGINT and drains. Returns the process exit status.
+ */
+int axr_service_main(const axr_service_def_t *def, int argc, char **argv);
+
+#endif

@@ -57,6 +57,9 @@ UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 SERVICES  := $(sort $(notdir $(wildcard services/*)))
 SVC_BIN   := $(SERVICES:%=$(BUILD)/bin/axr-%)
 
+TOOL_SRC  := $(sort $(wildcard tests/tools/*.c))
+TOOL_BIN  := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+
 FUZZ_SRC  := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_BIN  := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
 
@@ -64,7 +67,7 @@ FUZZ_BIN  := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
 .DEFAULT_GOAL := all
 
 AXRGEN := $(if $(wildcard codegen/main.c),$(BUILD)/bin/axrgen)
-all: $(BUILD)/libaxr.a $(AXRGEN) $(SVC_BIN) unit
+all: $(BUILD)/libaxr.a $(AXRGEN) $(SVC_BIN) unit $(TOOL_BIN)
 
 help:
 	@sed -n '3,12p' Makefile | sed 's/^# //'
@@ -96,6 +99,11 @@ $(BUILD)/gen/tests/%.pb-c.o: $(BUILD)/gen/tests/%.pb-c.c
 	$(CC) $(CPPFLAGS) $(PB_CFLAGS) -c $< -o $@
 
 unit: $(UNIT_BIN)
+
+# Small C programs the script tests drive (raw sockets, clients).
+$(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libaxr.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libaxr.a $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(TEST_PROTO_OBJ) $(BUILD)/libaxrgen.a $(BUILD)/libaxr.a | $(TEST_PROTO_C)
 	@mkdir -p $(dir $@)

@@ -1,0 +1,245 @@
+#!/bin/sh
+# gateway.test.sh: nginx.conf routes /v1 to the owning service and answers its own errors as JSON.
+#
+# Renders the gateway bundle (scripts/gateway.sh) into a temp folder with the example service as
+# the only live upstream (every other service points at a closed port), starts both on free
+# ports (never make up's), and checks routing, limits, error bodies and request ids.
+set -u
+
+ROOT=${AXR_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+BUILD=${AXR_BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+STACK=$ROOT/scripts/stack.sh
+GATEWAY=$ROOT/scripts/gateway.sh
+EXAMPLE=$BUILD/bin/axr-example
+T=$(mktemp -d "${TMPDIR:-/tmp}/axr-gateway-test.XXXXXX")
+failed=0
+example_pid=
+
+stop_example() {
+	[ -n "$example_pid" ] || return 0
+	kill -TERM "$example_pid" 2>/dev/null
+	wait "$example_pid" 2>/dev/null
+	example_pid=
+}
+
+cleanup() {
+	stop_example
+	sh "$STACK" nginx-stop "$T" >/dev/null 2>&1
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ok() { echo "ok - $1"; }
+not_ok() {
+	echo "not ok - $1: $2"
+	failed=1
+}
+
+# get PATH [CURL ARGS...]: one request to the gateway; sets $status, body in $T/body,
+# headers in $T/head.
+get() {
+	_path=$1
+	shift
+	status=$(curl -s -o "$T/body" -D "$T/head" -w '%{http_code}' --max-time 10 "$@" "$GW$_path")
+}
+
+# header NAME: the value of response header NAME of the last get.
+header() { tr -d '\r' <"$T/head" | sed -n "s/^$1: *//Ip" | head -n 1; }
+
+body() { cat "$T/body"; }
+
+# expect_json_error NAME STATUS CODE: the last answer is STATUS with a JSON body in the
+# platform format carrying CODE.
+expect_json_error() {
+	_want="{\"status\":$2,\"code\":\"$3\",\"message\":"
+	_ct=$(header Content-Type)
+	if [ "$status" != "$2" ]; then
+		not_ok "$1" "want status $2, got $status: $(body)"
+	elif [ "$_ct" != application/json ]; then
+		not_ok "$1" "want Content-Type application/json, got '$_ct'"
+	else
+		case $(body) in
+		"$_want"*\"}) ok "$1" ;;
+		*) not_ok "$1" "want a body starting $_want, got $(body)" ;;
+		esac
+	fi
+}
+
+# wait_until TENTHS CMD...: runs CMD every 0.1 s until it succeeds; fails after TENTHS tries.
+wait_until() {
+	_left=$1
+	shift
+	while [ "$_left" -gt 0 ]; do
+		"$@" && return 0
+		_left=$((_left - 1))
+		sleep 0.1
+	done
+	return 1
+}
+
+ready() { curl -sf -o /dev/null --max-time 1 "http://127.0.0.1:$EX_PORT/readyz"; }
+in_file() { grep -q -- "$1" "$2" 2>/dev/null; }
+
+# --- the configuration as the repository has it ---
+if out=$(sh "$GATEWAY" render "$T/check" 2>&1 && sh "$STACK" nginx-test "$T/check/nginx.conf" 2>&1); then
+	ok rendered_config_passes_nginx_t
+else
+	not_ok rendered_config_passes_nginx_t "$out"
+fi
+if grep -nE '^[[:space:]]*pid[[:space:]]' "$ROOT/nginx.conf" "$ROOT"/gateway/*.conf >"$T/pid" 2>&1; then
+	not_ok config_sets_no_pid "$(cat "$T/pid")"
+else
+	ok config_sets_no_pid
+fi
+
+if [ ! -x "$EXAMPLE" ]; then
+	not_ok example_service_built "$EXAMPLE missing (run make)"
+	exit 1
+fi
+
+# --- a live gateway in front of the example service ---
+EX_PORT=$(sh "$STACK" free-port)
+GW_PORT=$(sh "$STACK" free-port)
+DEAD_PORT=$(sh "$STACK" free-port)
+GW=http://127.0.0.1:$GW_PORT
+AXR_PORT=$EX_PORT AXR_THREADS=1 AXR_WORKERS=2 AXR_LOG_LEVEL=info "$EXAMPLE" 2>"$T/example.log" &
+example_pid=$!
+if ! wait_until 100 ready; then
+	not_ok example_service_starts "no /readyz on port $EX_PORT: $(tail -5 "$T/example.log")"
+	exit 1
+fi
+
+upstreams=$(sh "$GATEWAY" services | awk -v dead="127.0.0.1:$DEAD_PORT" -v ex="127.0.0.1:$EX_PORT" \
+	'{ print $1 "=" ($1 == "example" ? ex : dead) }')
+# shellcheck disable=SC2086 # one NAME=ADDRESS word per service
+AXR_GATEWAY_LISTEN=127.0.0.1:$GW_PORT sh "$GATEWAY" render "$T/bundle" $upstreams
+# A test-only route so that the stricter /v1/auth/ zone has something to limit.
+cat >"$T/bundle/gateway/routes-zz-test.conf" <<'EOF'
+location /v1/auth/ {
+	proxy_pass http://axr_example/;
+}
+EOF
+if ! out=$(sh "$STACK" nginx-start "$T" "$T/bundle/nginx.conf" 2>&1); then
+	not_ok gateway_starts "$out"
+	exit 1
+fi
+ok gateway_starts
+
+get /healthz
+[ "$status" = 200 ] && [ "$(body)" = '{"status":"ok"}' ] && ok gateway_healthz_answers_ok ||
+	not_ok gateway_healthz_answers_ok "got $status $(body)"
+
+get /v1/example/status
+case $status:$(body) in
+200:*'"name":"example"'*) ok service_status_routed_as_v1_service_status ;;
+*) not_ok service_status_routed_as_v1_service_status "got $status $(body)" ;;
+esac
+wait_until 20 in_file '"route":"/status"' "$T/example.log" && ok v1_prefix_stripped_before_service ||
+	not_ok v1_prefix_stripped_before_service "example log has no /status request: $(tail -3 "$T/example.log")"
+[ "$(header Server)" = nginx ] && ok server_header_has_no_version ||
+	not_ok server_header_has_no_version "Server: $(header Server)"
+
+get /v1/echo -X POST -H 'Content-Type: application/json' --data-binary '{"gateway":[1,2,3]}'
+[ "$status" = 200 ] && [ "$(body)" = '{"gateway":[1,2,3]}' ] && ok echo_post_routed_with_body ||
+	not_ok echo_post_routed_with_body "got $status $(body)"
+
+get '/v1/sleep?ms=2'
+[ "$status" = 200 ] && [ "$(body)" = '{"slept":2}' ] && ok query_string_reaches_service ||
+	not_ok query_string_reaches_service "got $status $(body)"
+
+get /v1/zzz
+expect_json_error unknown_v1_path_is_json_404 404 NOT_FOUND
+get /
+expect_json_error root_is_json_404 404 NOT_FOUND
+get /metrics
+expect_json_error metrics_not_exposed_at_root 404 NOT_FOUND
+get /v1/example/metrics
+expect_json_error metrics_not_exposed_under_v1 404 NOT_FOUND
+
+head -c 1100000 /dev/zero | tr '\0' 'x' >"$T/big"
+get /v1/echo -X POST -H 'Content-Type: application/json' --data-binary "@$T/big"
+expect_json_error body_over_1m_is_json_413 413 PAYLOAD_TOO_LARGE
+
+big_header=$(head -c 17000 /dev/zero | tr '\0' 'a')
+get /v1/example/status -H "X-Big: $big_header"
+expect_json_error header_field_over_16k_is_json_431 431 HEADERS_TOO_LARGE
+
+get /v1/example/status -H 'X-Request-Id: gw-test.id_42'
+n=$(grep -ci "^X-Request-Id:" "$T/head")
+[ "$(header X-Request-Id)" = gw-test.id_42 ] && [ "$n" = 1 ] && ok request_id_echoed_back_once ||
+	not_ok request_id_echoed_back_once "$n header(s), first: $(header X-Request-Id)"
+wait_until 20 in_file '"requestId":"gw-test.id_42"' "$T/example.log" && ok request_id_reaches_service ||
+	not_ok request_id_reaches_service "not in the example log"
+
+get /v1/example/status
+rid=$(header X-Request-Id)
+case $rid in
+'' | *[!0-9a-f]*) not_ok generated_request_id_reaches_service "X-Request-Id: '$rid'" ;;
+*) wait_until 20 in_file "\"requestId\":\"$rid\"" "$T/example.log" &&
+	ok generated_request_id_reaches_service ||
+	not_ok generated_request_id_reaches_service "$rid not in the example log" ;;
+esac
+wait_until 30 in_file "\"requestId\":\"$rid\"" "$T/nginx/logs/access.log" &&
+	ok access_log_carries_request_id || not_ok access_log_carries_request_id "$rid not in access.log"
+if [ -s "$T/nginx/logs/access.log" ] && ! grep -v '^{"time":".*","service":"gateway",.*}$' \
+	"$T/nginx/logs/access.log" >"$T/badlog"; then
+	ok access_log_is_json_lines
+else
+	not_ok access_log_is_json_lines "$(head -c 300 "$T/badlog")"
+fi
+
+get /v1/example/status -H 'X-Request-Id: bad id;'
+rid=$(header X-Request-Id)
+case $rid in
+'' | *[!0-9a-f]*) not_ok invalid_request_id_replaced "X-Request-Id: '$rid'" ;;
+*) ok invalid_request_id_replaced ;;
+esac
+
+get /v1/notifications
+expect_json_error service_down_is_json_502 502 BAD_GATEWAY
+
+# --- rate limits: the auth zone first (small), then the general one ---
+# burst DIR N PATH: N requests on one keep-alive connection as fast as curl goes; each
+# answer (head and body) lands in DIR/r<i>.
+burst() {
+	mkdir -p "$1"
+	curl -s -i --max-time 30 -o "$1/r#1" "$GW$3?n=[1-$2]"
+}
+count() { grep -l "^HTTP/1.1 $2 " "$1"/r* 2>/dev/null | wc -l; }
+
+burst "$T/auth" 30 /v1/auth/status
+n200=$(count "$T/auth" 200)
+n429=$(count "$T/auth" 429)
+[ "$n200" -ge 11 ] && [ "$n200" -le 14 ] && [ "$n429" -eq $((30 - n200)) ] &&
+	ok auth_zone_allows_burst_of_10_then_429 ||
+	not_ok auth_zone_allows_burst_of_10_then_429 "$n200 x 200, $n429 x 429 of 30"
+
+sleep 2.5 # let the buckets refill
+burst "$T/general" 400 /v1/example/status
+n200=$(count "$T/general" 200)
+n429=$(count "$T/general" 429)
+if [ "$n200" -ge 201 ] && [ "$n429" -ge 100 ] && [ $((n200 + n429)) -eq 400 ]; then
+	ok general_zone_allows_burst_of_200_then_429
+else
+	not_ok general_zone_allows_burst_of_200_then_429 "$n200 x 200, $n429 x 429 of 400"
+fi
+f=$(grep -l '^HTTP/1.1 429 ' "$T/general"/r* 2>/dev/null | head -n 1)
+if [ -z "$f" ]; then
+	not_ok rate_limited_is_json_429_with_retry_after "no 429 in the burst"
+else
+	sed '/^\r$/q' "$f" >"$T/head"
+	sed '1,/^\r$/d' "$f" >"$T/body"
+	status=429
+	[ "$(header Retry-After)" = 1 ] && expect_json_error rate_limited_is_json_429_with_retry_after 429 \
+		TOO_MANY_REQUESTS || not_ok rate_limited_is_json_429_with_retry_after "Retry-After: '$(header Retry-After)'"
+fi
+
+# --- the service goes away: 502 JSON, not nginx's HTML ---
+sleep 2.5
+stop_example
+get /v1/example/status
+expect_json_error stopped_service_is_json_502 502 BAD_GATEWAY
+
+exit "$failed"

@@ -8,26 +8,16 @@
 #include "db.h"
 #include "db_internal.h"
 #include "err.h"
-#include "log.h"
+#include "readiness.h"
 
 #define AXR__DB_PING_TIMEOUT_MS 2000
 
 static struct {
 	_Atomic uint64_t counters[AXR__DB_FAST_FAILURES + 1];
 	_Atomic int64_t gauges[AXR__DB_DOWN + 1];
-	_Atomic uint64_t seq;         /* outcome sequence */
-	_Atomic uint64_t last_ok_seq; /* sequence of the latest success */
-	_Atomic uint64_t last_fail_seq;
-	_Atomic int64_t last_ok_unix_ms;
-	_Atomic int64_t last_error_unix_ms;
 } axr__db_h;
 
-static int64_t axr__db_unix_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+static axr_readiness_t axr__db_ready = AXR_READINESS_INIT("database");
 
 void axr__db_count(enum axr__db_counter c)
 {
@@ -39,49 +29,19 @@ void axr__db_gauge_add(enum axr__db_gauge g, int delta)
 	atomic_fetch_add_explicit(&axr__db_h.gauges[g], delta, memory_order_relaxed);
 }
 
-static bool axr__db_ready_now(void)
-{
-	uint64_t ok = atomic_load_explicit(&axr__db_h.last_ok_seq, memory_order_acquire);
-	uint64_t fail = atomic_load_explicit(&axr__db_h.last_fail_seq, memory_order_acquire);
-	return ok > fail;
-}
-
-/* Raises *slot to v unless it is already higher (concurrent outcomes). */
-static void axr__db_raise(_Atomic uint64_t *slot, uint64_t v)
-{
-	uint64_t cur = atomic_load_explicit(slot, memory_order_relaxed);
-	while (cur < v && !atomic_compare_exchange_weak_explicit(slot, &cur, v, memory_order_acq_rel,
-	                                                         memory_order_relaxed))
-		;
-}
-
 uint64_t axr__db_record_outcome(bool ok, const char *why)
 {
-	bool was = axr__db_ready_now();
-	uint64_t s = atomic_fetch_add_explicit(&axr__db_h.seq, 1, memory_order_acq_rel) + 1;
-	if (ok) {
-		atomic_store_explicit(&axr__db_h.last_ok_unix_ms, axr__db_unix_ms(), memory_order_relaxed);
-		axr__db_raise(&axr__db_h.last_ok_seq, s);
-	} else {
-		atomic_store_explicit(&axr__db_h.last_error_unix_ms, axr__db_unix_ms(), memory_order_relaxed);
-		axr__db_raise(&axr__db_h.last_fail_seq, s);
-	}
-	bool now = axr__db_ready_now();
-	if (was && !now)
-		axr_log_warn("database unavailable: %s", why && *why ? why : "connection failed");
-	else if (!was && now && atomic_load_explicit(&axr__db_h.last_fail_seq, memory_order_relaxed))
-		axr_log_info("database available again");
-	return s;
+	return axr_readiness_record(&axr__db_ready, ok, why);
 }
 
 uint64_t axr__db_last_ok_seq(void)
 {
-	return atomic_load_explicit(&axr__db_h.last_ok_seq, memory_order_acquire);
+	return axr_readiness_last_ok(&axr__db_ready);
 }
 
 bool axr_db_global_ready(void)
 {
-	return axr__db_ready_now();
+	return axr_readiness_ok(&axr__db_ready);
 }
 
 void axr_db_health(axr_db_health_t *out)
@@ -105,8 +65,8 @@ void axr_db_health(axr_db_health_t *out)
 		    atomic_load_explicit(&axr__db_h.counters[AXR__DB_DISCONNECTS], memory_order_relaxed),
 		.fast_failures =
 		    atomic_load_explicit(&axr__db_h.counters[AXR__DB_FAST_FAILURES], memory_order_relaxed),
-		.last_ok_unix_ms = atomic_load_explicit(&axr__db_h.last_ok_unix_ms, memory_order_relaxed),
-		.last_error_unix_ms = atomic_load_explicit(&axr__db_h.last_error_unix_ms, memory_order_relaxed),
+		.last_ok_unix_ms = axr_readiness_last_ok_unix_ms(&axr__db_ready),
+		.last_error_unix_ms = axr_readiness_last_fail_unix_ms(&axr__db_ready),
 	};
 }
 

@@ -9,42 +9,7 @@
 
 #include "err.h"
 #include "utf8.h"
-
-/* Independent oracle: decode code points the plain way and apply RFC 3629. */
-static int reference_valid(const uint8_t *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		uint8_t b = s[i];
-		size_t need;
-		uint32_t cp, min;
-
-		if (b < 0x80) {
-			i++;
-			continue;
-		} else if (b >= 0xC0 && b < 0xE0) {
-			need = 1, cp = b & 0x1F, min = 0x80;
-		} else if (b >= 0xE0 && b < 0xF0) {
-			need = 2, cp = b & 0x0F, min = 0x800;
-		} else if (b >= 0xF0 && b < 0xF8) {
-			need = 3, cp = b & 0x07, min = 0x10000;
-		} else {
-			return 0;
-		}
-		if (n - i - 1 < need)
-			return 0;
-		for (size_t k = 1; k <= need; k++) {
-			if ((s[i + k] & 0xC0) != 0x80)
-				return 0;
-			cp = cp << 6 | (s[i + k] & 0x3F);
-		}
-		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-			return 0;
-		i += need + 1;
-	}
-	return 1;
-}
+#include "tests/unit/utf8_reference.h"
 
 static int valid(const char *s, size_t n)
 {
@@ -195,7 +160,7 @@ static void test_matches_reference_on_every_sequence_up_to_three_bytes(void **st
 			uint8_t s[3] = {(uint8_t)(x >> 16), (uint8_t)(x >> 8), (uint8_t)x};
 			const uint8_t *p = s + 3 - n;
 			int got = axr_utf8_validate(p, n) == 0;
-			int want = reference_valid(p, n);
+			int want = utf8_reference_valid(p, n);
 			if (got != want && mismatches++ < 5)
 				print_error("mismatch on %zu bytes %06x: got %d want %d\n", n,
 				            (unsigned)x, got, want);
@@ -216,7 +181,7 @@ static void test_matches_reference_on_four_byte_sequences(void **state)
 				for (size_t c = 0; c < np; c++) {
 					uint8_t s[4] = {(uint8_t)lead, probes[a], probes[b], probes[c]};
 					int got = axr_utf8_validate(s, 4) == 0;
-					int want = reference_valid(s, 4);
+					int want = utf8_reference_valid(s, 4);
 					if (got != want && mismatches++ < 5)
 						print_error("mismatch on %02x %02x %02x %02x: got %d want %d\n",
 						            s[0], s[1], s[2], s[3], got, want);

@@ -279,13 +279,15 @@ static const char *axrgen_security_text(axrgen_dump_t *d, const axrgen_security_
 	return out;
 }
 
+/* "parameter query limit ..." or, for a response header, "header X-Rate ..." */
 static void axrgen_param_dump(axrgen_dump_t *d, int ind, const char *kind, const axrgen_param_t *p)
 {
-	axrgen_line(d, ind, "%s %s %s%s%s style=%s explode=%s%s%s%s %s", kind,
-		    axrgen_param_in_name(p->in), p->name, p->required ? " required" : "",
-		    p->deprecated ? " deprecated" : "", axrgen_style_name(p->style),
-		    p->explode ? "true" : "false", p->allow_empty_value ? " allow-empty" : "",
-		    p->allow_reserved ? " allow-reserved" : "",
+	bool header = strcmp(kind, "header") == 0;
+	const char *where = header ? "" : axr_arena_printf(d->arena, "%s ", axrgen_param_in_name(p->in));
+	axrgen_line(d, ind, "%s %s%s%s%s style=%s explode=%s%s%s%s %s", kind, where ? where : "",
+		    p->name, p->required ? " required" : "", p->deprecated ? " deprecated" : "",
+		    axrgen_style_name(p->style), p->explode ? "true" : "false",
+		    p->allow_empty_value ? " allow-empty" : "", p->allow_reserved ? " allow-reserved" : "",
 		    p->content_type ? axr_arena_printf(d->arena, " content=%s", p->content_type) : "",
 		    axrgen_at(d, p->pos));
 	if (p->description)

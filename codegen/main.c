@@ -29,14 +29,20 @@ static double axrgen_now(void)
 /* Counts per warning kind; kinds are few, a linear table will do. */
 static void axrgen_stats(const axrgen_model_t *m, double seconds)
 {
-	size_t paths = 0, ops = 0, schemas = 0;
+	size_t paths = 0, ops = 0, schemas = 0, externs = 0;
 	for (size_t i = 0; i < m->n_services; i++) {
 		paths += m->services[i]->n_paths;
 		ops += m->services[i]->n_operations;
-		schemas += m->services[i]->n_schemas;
+		for (size_t k = 0; k < m->services[i]->n_schemas; k++) {
+			if (m->services[i]->schemas[k]->is_extern)
+				externs++;
+			else
+				schemas++;
+		}
 	}
-	printf("services %zu\npaths %zu\noperations %zu\nschemas %zu\nerrors %zu\nwarnings %zu\n",
-	       m->n_services, paths, ops, schemas, m->n_errors, m->n_warnings);
+	printf("services %zu\npaths %zu\noperations %zu\nschemas %zu\nextern-schemas %zu\n"
+	       "errors %zu\nwarnings %zu\n",
+	       m->n_services, paths, ops, schemas, externs, m->n_errors, m->n_warnings);
 	const char *kinds[64];
 	size_t counts[64], n_kinds = 0;
 	for (size_t i = 0; i < m->n_diagnostics; i++) {

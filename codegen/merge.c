@@ -313,9 +313,10 @@ static void axrgen_merge_into(axrgen_ctx_t *c, axrgen_acc_t *acc, const axrgen_s
 				       "allOf parts of '%s' disagree on format ('%s' and '%s'); '%s' is kept",
 				       axrgen_schema_label(c, acc->owner), a->format, x->format, a->format);
 	}
-	if (a->title == NULL)
+	/* a named part describes itself, not the schema that extends it */
+	if (a->title == NULL && x->name == NULL)
 		a->title = x->title;
-	if (a->description == NULL)
+	if (a->description == NULL && x->name == NULL)
 		a->description = x->description;
 	a->read_only = a->read_only || x->read_only;
 	a->write_only = a->write_only || x->write_only;
@@ -409,7 +410,8 @@ static void axrgen_merge_node(axrgen_ctx_t *c, axrgen_schema_t *s, int depth)
 	for (size_t i = 0; i < own.extensions.count; i++)
 		axrgen_vec_push(c, &acc.exts, (void *)(uintptr_t)&own.extensions.items[i]);
 	for (size_t i = 0; i < own.n_all_of; i++) {
-		axrgen_snode(own.all_of[i])->part = true;
+		if (own.all_of[i]->name == NULL)
+			axrgen_snode(own.all_of[i])->part = true;
 		axrgen_absorb(c, &acc, own.all_of[i], depth + 1);
 	}
 	own.all_of = NULL;

@@ -173,7 +173,8 @@ typedef struct axrgen_discriminator {
  *
  * allOf: the node's fields hold the merged result (properties of the parts
  * first, in allOf order, then its own; required is the union; bounds the
- * stricter; types the intersection) and `merged` is true. `all_of` still
+ * stricter; types the intersection; title and description only from the
+ * node itself or its inline parts) and `merged` is true. `all_of` still
  * lists the parts as written, for information only: consumers need not walk
  * it. oneOf/anyOf are kept as alternatives.
  */

@@ -120,8 +120,8 @@ void axrgen_security_read(axrgen_ctx_t *c, const axrgen_value_t *v, axrgen_servi
 			 * unresolved scheme means (resolved stays NULL) */
 			if (it->resolved == NULL)
 				axrgen_warning(c, m->key_pos, "unknown-security-scheme",
-					       "unknown security scheme '%s'%s (not in "
-					       "components/securitySchemes)",
+					       "security scheme '%s' is not defined in "
+					       "components/securitySchemes%s",
 					       m->key,
 					       axrgen_did_you_mean(c, m->key, names, svc->n_security_schemes));
 			if (m->value->kind != AXRGEN_VALUE_ARRAY) {

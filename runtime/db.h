@@ -259,4 +259,14 @@ int axr_db_monitor_start(const char *url, long interval_ms);
  * not running. */
 void axr_db_monitor_stop(void);
 
+/*
+ * Registers Prometheus series computed from the health view when scraped
+ * (metrics.h): axr_db_ready, axr_db_connections{state=configured|up|down},
+ * axr_db_connects, axr_db_connect_failures, axr_db_reconnect_attempts,
+ * axr_db_disconnects, axr_db_fast_failures (monotonic), and
+ * axr_db_last_error_timestamp_seconds. Call once at start-up. Returns 0 or
+ * AXR_ENOMEM. (Defined in dep_metrics.c.)
+ */
+int axr_db_metrics_register(void);
+
 #endif

@@ -142,8 +142,8 @@ int axr_redis_sub_psubscribe(axr_redis_sub_t *sub, const char *pattern, size_t l
 int axr_redis_sub_unsubscribe(axr_redis_sub_t *sub, const char *channel, size_t len);
 int axr_redis_sub_punsubscribe(axr_redis_sub_t *sub, const char *pattern, size_t len);
 
-/* true when connected with every subscription confirmed by redis at least
- * once on this connection. */
+/* true when connected: the keepalive probe sent after the re-subscriptions
+ * of this connection was answered, so those subscriptions are in place. */
 bool axr_redis_sub_connected(const axr_redis_sub_t *sub);
 
 /* ---- process-wide health -------------------------------------------------- */
@@ -172,5 +172,15 @@ void axr_redis_health(axr_redis_health_t *out);
  * is connected. false before any success.
  */
 bool axr_redis_global_ready(void);
+
+/*
+ * Registers Prometheus series computed from the health view when scraped:
+ * axr_redis_ready, axr_redis_published, axr_redis_publish_failures,
+ * axr_redis_publishers_up, axr_redis_subscribers{state=configured|connected},
+ * axr_redis_subscriber_disconnects, axr_redis_messages_received and
+ * axr_redis_last_error_timestamp_seconds. Call once at start-up. Returns 0
+ * or AXR_ENOMEM. (Defined in dep_metrics.c.)
+ */
+int axr_redis_metrics_register(void);
 
 #endif

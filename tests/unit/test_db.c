@@ -11,8 +11,10 @@
 
 #include <cmocka.h>
 
+#include "buf.h"
 #include "db.h"
 #include "err.h"
+#include "metrics.h"
 #include "stack_helper.h"
 
 static const char *shared_url;        /* AXR_TEST_DATABASE_URL or our own server */
@@ -675,6 +677,32 @@ static void test_db_rejects_bad_arguments(void **state)
 	axr_db_free(NULL);
 }
 
+static void test_db_metrics_render_health_view(void **state)
+{
+	(void)state;
+	axr_metrics_reset();
+	assert_int_equal(axr_db_metrics_register(), 0);
+	axr_db_t *db = open_db(shared_url, NULL);
+	sql(db, "SELECT 1");
+	axr_db_health_t h;
+	axr_db_health(&h);
+	axr_buf_t out = AXR_BUF_INIT;
+	axr_metrics_render(&out);
+	axr_buf_putc(&out, '\0');
+	assert_true(axr_buf_ok(&out));
+	char want[128];
+	snprintf(want, sizeof want, "\naxr_db_connections{state=\"up\"} %llu\n", (unsigned long long)h.up);
+	if (!strstr(out.data, want) || !strstr(out.data, "\naxr_db_ready 1\n") ||
+	    !strstr(out.data, "# TYPE axr_db_connects gauge\n"))
+		print_error("metrics output:\n%s\nwant: %s", out.data, want);
+	assert_non_null(strstr(out.data, want));
+	assert_non_null(strstr(out.data, "\naxr_db_ready 1\n"));
+	assert_non_null(strstr(out.data, "# TYPE axr_db_connects gauge\n"));
+	axr_buf_free(&out);
+	axr_metrics_reset();
+	axr_db_free(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -696,6 +724,7 @@ int main(void)
 	    cmocka_unit_test(test_db_server_stop_fails_fast_then_recovers),
 	    cmocka_unit_test(test_db_connection_lost_inside_tx_fails_the_tx),
 	    cmocka_unit_test(test_db_rejects_bad_arguments),
+	    cmocka_unit_test(test_db_metrics_render_health_view),
 	};
 	return cmocka_run_group_tests_name("db", tests, group_setup, group_teardown);
 }

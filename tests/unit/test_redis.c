@@ -14,7 +14,9 @@
 #include <event2/event.h>
 #include <hiredis/hiredis.h>
 
+#include "buf.h"
 #include "err.h"
+#include "metrics.h"
 #include "redis.h"
 #include "stack_helper.h"
 
@@ -540,6 +542,32 @@ static void test_redis_rejects_bad_arguments(void **state)
 	event_base_free(base);
 }
 
+static void test_redis_metrics_render_health_view(void **state)
+{
+	(void)state;
+	axr_metrics_reset();
+	assert_int_equal(axr_redis_metrics_register(), 0);
+	struct event_base *base = event_base_new();
+	inbox_t in = {0};
+	axr_redis_sub_t *sub = axr_redis_sub_new(base, shared_url, NULL, on_message, &in);
+	assert_in_range(run_until_connected(base, sub, true, 3000), 0, 3000);
+	axr_buf_t out = AXR_BUF_INIT;
+	axr_metrics_render(&out);
+	axr_buf_putc(&out, '\0');
+	assert_true(axr_buf_ok(&out));
+	const char *want[] = {"\naxr_redis_ready 1\n", "\naxr_redis_subscribers{state=\"connected\"} 1\n",
+	                      "\naxr_redis_subscribers{state=\"configured\"} 1\n", "# TYPE axr_redis_published gauge\n"};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		if (!strstr(out.data, want[i]))
+			print_error("metrics output:\n%s\nmissing: %s", out.data, want[i]);
+		assert_non_null(strstr(out.data, want[i]));
+	}
+	axr_buf_free(&out);
+	axr_metrics_reset();
+	axr_redis_sub_free(sub);
+	event_base_free(base);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -554,6 +582,7 @@ int main(void)
 	    cmocka_unit_test(test_redis_sub_resubscribes_after_restart),
 	    cmocka_unit_test(test_redis_keepalive_detects_a_hung_server),
 	    cmocka_unit_test(test_redis_rejects_bad_arguments),
+	    cmocka_unit_test(test_redis_metrics_render_health_view),
 	};
 	return cmocka_run_group_tests_name("redis", tests, group_setup, group_teardown);
 }

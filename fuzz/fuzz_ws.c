@@ -14,6 +14,7 @@
  * The first input byte picks what to fuzz; the rest is the input:
  *
  *   bits 0-1  0, 1: frame parser; 2: UTF-8 validator; 3: upgrade check
+ *             (the rest read as an HTTP head by axr_http_parse_head)
  *   bit  2    parser role: 0 server, 1 client
  *   bits 3-4  max_message: 64 KiB, 16, 200, 1000 bytes
  *   bit  5    close from inside the first on_message callback
@@ -271,44 +272,35 @@ static void fuzz_utf8(const uint8_t *data, size_t size)
 
 /* ---- upgrade check ---- */
 
-/* Splits "METHOD\nName: value\n..." into headers and checks it. */
+/* Reads the bytes as an HTTP request head with the server's parser, then
+ * checks it as an upgrade. */
 static void fuzz_handshake(const uint8_t *data, size_t size)
 {
 	static const char *const allowed[] = {"https://play.example.com", "https://*.example.org", "null"};
 	axr_ws_handshake_config_t config = {.allowed_origins = allowed, .allowed_origins_count = 3};
-	axr_ws_header_t headers[32];
-	size_t count = 0;
-	char *text = malloc(size + 1), *line, *save = NULL, *method = NULL;
+	axr_http_head_t *head = calloc(1, sizeof *head);
+	const char *why;
 	axr_ws_handshake_t hs;
-	int rc;
 
-	CHECK(text != NULL);
-	memcpy(text, data, size);
-	text[size] = '\0';
-	for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
-		char *colon = strchr(line, ':');
-		if (method == NULL) {
-			method = line;
-		} else if (colon != NULL && count < 32) {
-			*colon = '\0';
-			headers[count++] = (axr_ws_header_t){line, colon + 1};
+	CHECK(head != NULL);
+	if (axr_http_parse_head((const char *)data, size, size, head, &why) > 0) {
+		int rc = axr_ws_handshake_check(&config, head, &hs);
+		if (rc == 0) {
+			char head_text[AXR_WS_RESPONSE_HEAD_MAX];
+			size_t len;
+			CHECK(hs.status == 101);
+			CHECK(strlen(hs.accept) == AXR_WS_ACCEPT_LEN);
+			CHECK(axr_ws_handshake_response(&hs, head_text, sizeof head_text, &len) == 0);
+			CHECK(len == strlen(head_text));
+		} else {
+			CHECK(hs.status == 400 || hs.status == 403 || hs.status == 405 || hs.status == 426);
+			CHECK(hs.reason != NULL);
 		}
+		for (size_t i = 0; i < head->nheaders; i++)
+			(void)axr_ws_origin_allowed(&config, head->headers[i].value,
+			                            head->headers[i].value_len);
 	}
-	rc = axr_ws_handshake_check(&config, method, 1, 1, headers, count, &hs);
-	if (rc == 0) {
-		char head[AXR_WS_RESPONSE_HEAD_MAX];
-		size_t len;
-		CHECK(hs.status == 101);
-		CHECK(strlen(hs.accept) == AXR_WS_ACCEPT_LEN);
-		CHECK(axr_ws_handshake_response(&hs, head, sizeof head, &len) == 0);
-		CHECK(len == strlen(head));
-	} else {
-		CHECK(hs.status == 400 || hs.status == 403 || hs.status == 405 || hs.status == 426);
-		CHECK(hs.reason != NULL);
-	}
-	for (size_t i = 0; i < count; i++)
-		(void)axr_ws_origin_allowed(&config, headers[i].value);
-	free(text);
+	free(head);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -12,36 +12,31 @@
 
 static const char axr__ws_guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
-static bool axr__ws_is_space(char c)
+/* True when the `len` bytes at `s` equal `lower` (lowercase) ignoring case. */
+static bool axr__ws_equals(const char *s, size_t len, const char *lower)
 {
-	return c == ' ' || c == '\t';
+	return strlen(lower) == len && strncasecmp(s, lower, len) == 0;
 }
 
-/* Trims optional whitespace around [*s, *s + *len). */
-static void axr__ws_trim(const char **s, size_t *len)
+/* True when the comma-separated list value[0..len) has `token` (lowercase),
+ * compared case-insensitively, blanks around items ignored. */
+static bool axr__ws_list_has(const char *value, size_t len, const char *token)
 {
-	while (*len > 0 && axr__ws_is_space(**s)) {
-		(*s)++;
-		(*len)--;
-	}
-	while (*len > 0 && axr__ws_is_space((*s)[*len - 1]))
-		(*len)--;
-}
+	size_t i = 0;
 
-/* True when the comma-separated list `value` has `token` (case-insensitive). */
-static bool axr__ws_list_has(const char *value, const char *token)
-{
-	size_t token_len = strlen(token);
+	while (i < len) {
+		size_t start, end;
 
-	while (value != NULL && *value != '\0') {
-		const char *comma = strchr(value, ',');
-		const char *item = value;
-		size_t len = comma != NULL ? (size_t)(comma - value) : strlen(value);
-
-		axr__ws_trim(&item, &len);
-		if (len == token_len && strncasecmp(item, token, len) == 0)
+		while (i < len && (value[i] == ' ' || value[i] == '\t'))
+			i++;
+		start = i;
+		while (i < len && value[i] != ',')
+			i++;
+		end = i++;
+		while (end > start && (value[end - 1] == ' ' || value[end - 1] == '\t'))
+			end--;
+		if (axr__ws_equals(value + start, end - start, token))
 			return true;
-		value = comma != NULL ? comma + 1 : NULL;
 	}
 	return false;
 }
@@ -53,9 +48,14 @@ static bool axr__ws_key_valid(const char *key, size_t len)
 {
 	static const char alphabet[] =
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i;
 
-	return len == 24 && strspn(key, alphabet) == 22 && strchr("AQgw", key[21]) != NULL &&
-	       key[22] == '=' && key[23] == '=';
+	if (len != 24 || key[22] != '=' || key[23] != '=' || memchr("AQgw", key[21], 4) == NULL)
+		return false;
+	for (i = 0; i < 21; i++)
+		if (memchr(alphabet, key[i], sizeof alphabet - 1) == NULL)
+			return false;
+	return true;
 }
 
 static bool axr__ws_host_char(char c)
@@ -64,27 +64,28 @@ static bool axr__ws_host_char(char c)
 	       c == '-' || c == '.';
 }
 
-/* `pattern` with one '*': prefix and suffix match, the middle is host text. */
-static bool axr__ws_origin_match_wildcard(const char *pattern, const char *star, const char *origin)
+/* `pattern` has one '*' at `star`: prefix and suffix match, the middle is
+ * one or more host characters. */
+static bool axr__ws_origin_match_wildcard(const char *pattern, const char *star,
+                                          const char *origin, size_t len)
 {
 	size_t prefix_len = (size_t)(star - pattern);
 	const char *suffix = star + 1;
 	size_t suffix_len = strlen(suffix);
-	size_t origin_len = strlen(origin);
 	size_t i;
 
-	if (strchr(suffix, '*') != NULL || origin_len <= prefix_len + suffix_len)
+	if (strchr(suffix, '*') != NULL || len <= prefix_len + suffix_len)
 		return false;
 	if (strncasecmp(origin, pattern, prefix_len) != 0 ||
-	    strcasecmp(origin + origin_len - suffix_len, suffix) != 0)
+	    strncasecmp(origin + len - suffix_len, suffix, suffix_len) != 0)
 		return false;
-	for (i = prefix_len; i < origin_len - suffix_len; i++)
+	for (i = prefix_len; i < len - suffix_len; i++)
 		if (!axr__ws_host_char(origin[i]))
 			return false;
 	return true;
 }
 
-bool axr_ws_origin_allowed(const axr_ws_handshake_config_t *config, const char *origin)
+bool axr_ws_origin_allowed(const axr_ws_handshake_config_t *config, const char *origin, size_t len)
 {
 	size_t i;
 
@@ -98,10 +99,11 @@ bool axr_ws_origin_allowed(const axr_ws_handshake_config_t *config, const char *
 
 		if (pattern == NULL)
 			continue;
-		if (strcmp(pattern, "*") == 0 || strcasecmp(pattern, origin) == 0)
+		if (strcmp(pattern, "*") == 0 ||
+		    (strlen(pattern) == len && strncasecmp(pattern, origin, len) == 0))
 			return true;
 		star = strchr(pattern, '*');
-		if (star != NULL && axr__ws_origin_match_wildcard(pattern, star, origin))
+		if (star != NULL && axr__ws_origin_match_wildcard(pattern, star, origin, len))
 			return true;
 	}
 	return false;
@@ -138,53 +140,43 @@ static int axr__ws_reject(axr_ws_handshake_t *out, int err, int status, const ch
 	return err;
 }
 
-int axr_ws_handshake_check(const axr_ws_handshake_config_t *config, const char *method,
-                           int http_major, int http_minor, const axr_ws_header_t *headers,
-                           size_t count, axr_ws_handshake_t *out)
+int axr_ws_handshake_check(const axr_ws_handshake_config_t *config, const axr_http_head_t *head,
+                           axr_ws_handshake_t *out)
 {
-	const char *key = NULL, *version = NULL, *origin = NULL;
-	size_t hosts = 0, keys = 0, versions = 0, origins = 0, i, key_len, version_len;
-	bool upgrade = false, connection = false;
+	const axr_http_header_t *key = NULL, *version = NULL, *origin = NULL;
+	size_t keys = 0, versions = 0, origins = 0, i;
+	bool websocket = false;
 
 	memset(out, 0, sizeof *out);
-	if (method == NULL || strcmp(method, "GET") != 0)
+	if (head->method != AXR_HTTP_GET)
 		return axr__ws_reject(out, AXR_EMETHOD, 405, "websocket upgrade needs GET");
-	if (http_major < 1 || (http_major == 1 && http_minor < 1))
+	if (head->minor_version < 1)
 		return axr__ws_reject(out, AXR_EINVAL, 400, "websocket upgrade needs HTTP/1.1");
-	for (i = 0; i < count; i++) {
-		const char *name = headers[i].name, *value = headers[i].value;
+	for (i = 0; i < head->nheaders; i++) {
+		const axr_http_header_t *h = &head->headers[i];
 
-		if (name == NULL || value == NULL)
-			continue;
-		if (strcasecmp(name, "Host") == 0) {
-			hosts++;
-		} else if (strcasecmp(name, "Upgrade") == 0) {
-			upgrade = upgrade || axr__ws_list_has(value, "websocket");
-		} else if (strcasecmp(name, "Connection") == 0) {
-			connection = connection || axr__ws_list_has(value, "Upgrade");
-		} else if (strcasecmp(name, "Sec-WebSocket-Key") == 0) {
-			key = value;
+		if (axr__ws_equals(h->name, h->name_len, "upgrade")) {
+			websocket = websocket || axr__ws_list_has(h->value, h->value_len, "websocket");
+		} else if (axr__ws_equals(h->name, h->name_len, "sec-websocket-key")) {
+			key = h;
 			keys++;
-		} else if (strcasecmp(name, "Sec-WebSocket-Version") == 0) {
-			version = value;
+		} else if (axr__ws_equals(h->name, h->name_len, "sec-websocket-version")) {
+			version = h;
 			versions++;
-		} else if (strcasecmp(name, "Origin") == 0) {
-			origin = value;
+		} else if (axr__ws_equals(h->name, h->name_len, "origin")) {
+			origin = h;
 			origins++;
 		}
 	}
-	if (hosts != 1)
-		return axr__ws_reject(out, AXR_EINVAL, 400, hosts == 0 ? "missing Host" : "repeated Host");
-	if (!upgrade)
+	if (!websocket)
 		return axr__ws_reject(out, AXR_EINVAL, 400, "Upgrade header lacks websocket");
-	if (!connection)
+	/* The parser sets `upgrade` for a Connection list with the Upgrade token. */
+	if (!head->upgrade)
 		return axr__ws_reject(out, AXR_EINVAL, 400, "Connection header lacks Upgrade");
 	if (keys != 1)
 		return axr__ws_reject(out, AXR_EINVAL, 400,
 		                      keys == 0 ? "missing Sec-WebSocket-Key" : "repeated Sec-WebSocket-Key");
-	key_len = strlen(key);
-	axr__ws_trim(&key, &key_len);
-	if (!axr__ws_key_valid(key, key_len))
+	if (!axr__ws_key_valid(key->value, key->value_len))
 		return axr__ws_reject(out, AXR_EINVAL, 400,
 		                      "Sec-WebSocket-Key is not base64 of 16 bytes");
 	if (versions > 1)
@@ -193,15 +185,13 @@ int axr_ws_handshake_check(const axr_ws_handshake_config_t *config, const char *
 		return axr__ws_reject(out, AXR_EINVAL, 400, "repeated Origin");
 	if (versions == 0)
 		return axr__ws_reject(out, AXR_EUNSUPPORTED, 426, "missing Sec-WebSocket-Version");
-	version_len = strlen(version);
-	axr__ws_trim(&version, &version_len);
-	if (version_len != 2 || memcmp(version, "13", 2) != 0)
+	if (!axr__ws_equals(version->value, version->value_len, "13"))
 		return axr__ws_reject(out, AXR_EUNSUPPORTED, 426, "unsupported Sec-WebSocket-Version");
 	if (origin == NULL ? config != NULL && config->require_origin
-	                   : !axr_ws_origin_allowed(config, origin))
+	                   : !axr_ws_origin_allowed(config, origin->value, origin->value_len))
 		return axr__ws_reject(out, AXR_EFORBIDDEN, 403,
 		                      origin == NULL ? "missing Origin" : "Origin not allowed");
-	if (axr_ws_accept_key(key, key_len, out->accept) < 0)
+	if (axr_ws_accept_key(key->value, key->value_len, out->accept) < 0)
 		return axr__ws_reject(out, AXR_EINTERNAL, 500, "cannot compute Sec-WebSocket-Accept");
 	out->status = 101;
 	return 0;

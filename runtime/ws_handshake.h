@@ -5,7 +5,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* One request header as received (name matched case-insensitively). */
+#include "http.h"
+
+/* A response header the caller must add (static strings). */
 typedef struct axr_ws_header {
 	const char *name;
 	const char *value;
@@ -42,21 +44,21 @@ typedef struct axr_ws_handshake {
 } axr_ws_handshake_t;
 
 /*
- * Checks an upgrade request (RFC 6455 section 4.2.1) and fills *out.
- * `method` is the request method, `http_major`.`http_minor` its version,
- * `headers` its `count` header fields in any order (repeated Connection and
- * Upgrade fields are joined as lists). `config` NULL allows every origin.
+ * Checks an upgrade request (RFC 6455 section 4.2.1) and fills *out. `head`
+ * is the request head as axr_http_parse_head() returned it (so header values
+ * are already trimmed, and an HTTP/1.1 request has exactly one Host); repeated
+ * Upgrade fields are read as one list. `config` NULL allows every origin.
  *
  * Returns 0 with out->status 101 and out->accept set when the request is a
  * valid websocket upgrade. Otherwise returns a negative code and sets
  * out->status / out->reason / out->extra:
  *   AXR_EMETHOD       405  method is not GET
- *   AXR_EINVAL        400  HTTP version below 1.1; Host missing or repeated;
- *                          Upgrade without the "websocket" token; Connection
- *                          without the "Upgrade" token; Sec-WebSocket-Key
- *                          missing, repeated, or not the base64 of exactly 16
- *                          bytes (24 characters, canonical padding); repeated
- *                          Sec-WebSocket-Version or Origin
+ *   AXR_EINVAL        400  HTTP/1.0; Upgrade without the "websocket" token;
+ *                          Connection without the "Upgrade" token;
+ *                          Sec-WebSocket-Key missing, repeated, or not the
+ *                          base64 of exactly 16 bytes (24 characters,
+ *                          canonical padding); repeated Sec-WebSocket-Version
+ *                          or Origin
  *   AXR_EUNSUPPORTED  426  Sec-WebSocket-Version missing or not 13
  *   AXR_EFORBIDDEN    403  Origin not in the allow-list (or missing when
  *                          require_origin)
@@ -65,9 +67,8 @@ typedef struct axr_ws_handshake {
  * does not depend on header order. Nothing is allocated; `out` points only
  * at static strings.
  */
-int axr_ws_handshake_check(const axr_ws_handshake_config_t *config, const char *method,
-                           int http_major, int http_minor, const axr_ws_header_t *headers,
-                           size_t count, axr_ws_handshake_t *out);
+int axr_ws_handshake_check(const axr_ws_handshake_config_t *config, const axr_http_head_t *head,
+                           axr_ws_handshake_t *out);
 
 /* Computes Sec-WebSocket-Accept for `key` (the header value as sent):
  * base64(SHA-1(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")), NUL-terminated
@@ -84,8 +85,10 @@ int axr_ws_accept_key(const char *key, size_t key_len, char out[AXR_WS_ACCEPT_LE
  * too small. */
 int axr_ws_handshake_response(const axr_ws_handshake_t *hs, char *buf, size_t cap, size_t *len);
 
-/* Returns true when `origin` passes the allow-list in `config` (NULL or an
- * empty list allows all). */
-bool axr_ws_origin_allowed(const axr_ws_handshake_config_t *config, const char *origin);
+/* Returns true when the `len` bytes of `origin` pass the allow-list in
+ * `config` (NULL or an empty list allows all; origin NULL never passes a
+ * non-empty list). */
+bool axr_ws_origin_allowed(const axr_ws_handshake_config_t *config, const char *origin,
+                           size_t len);
 
 #endif

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -15,10 +16,11 @@
 
 enum { MAX_HEADERS = 16 };
 
-/* A browser-like upgrade request that tests then bend one way. */
+/* A browser-like upgrade request that tests then bend one way; it is
+ * written out as HTTP and read back with the server's own head parser. */
 typedef struct request {
 	const char *method;
-	int major, minor;
+	int minor;
 	axr_ws_header_t headers[MAX_HEADERS];
 	size_t count;
 } request_t;
@@ -27,7 +29,6 @@ static request_t valid_request(void)
 {
 	request_t r = {
 		.method = "GET",
-		.major = 1,
 		.minor = 1,
 		.headers =
 			{
@@ -72,7 +73,21 @@ static void add_header(request_t *r, const char *name, const char *value)
 
 static int check(const request_t *r, const axr_ws_handshake_config_t *config, axr_ws_handshake_t *hs)
 {
-	return axr_ws_handshake_check(config, r->method, r->major, r->minor, r->headers, r->count, hs);
+	char text[2048];
+	axr_http_head_t head = {0}; /* axr_http_parse_head leaves the flag bits after headers[] as they were */
+	const char *why = NULL;
+	int len = snprintf(text, sizeof text, "%s /v1/notifications HTTP/1.%d\r\n", r->method, r->minor);
+
+	for (size_t i = 0; i < r->count; i++)
+		len += snprintf(text + len, sizeof text - (size_t)len, "%s: %s\r\n", r->headers[i].name,
+		                r->headers[i].value);
+	len += snprintf(text + len, sizeof text - (size_t)len, "\r\n");
+	assert_true(len > 0 && (size_t)len < sizeof text);
+	ssize_t parsed = axr_http_parse_head(text, (size_t)len, sizeof text, &head, &why);
+	if (parsed != len)
+		print_error("head parser: %zd (%s) for:\n%s", parsed, why ? why : "-", text);
+	assert_int_equal(parsed, len);
+	return axr_ws_handshake_check(config, &head, hs);
 }
 
 /* Asserts the request is refused with `err`, `status` and `reason`. */
@@ -88,6 +103,11 @@ static void assert_refused(const request_t *r, const axr_ws_handshake_config_t *
 	assert_int_equal(rc, err);
 	assert_int_equal(hs.status, status);
 	assert_string_equal(hs.reason, reason);
+}
+
+static bool origin_ok(const axr_ws_handshake_config_t *config, const char *origin)
+{
+	return axr_ws_origin_allowed(config, origin, strlen(origin));
 }
 
 static void test_rfc_sample_key_gives_rfc_accept(void **state)
@@ -181,7 +201,7 @@ static void test_http_1_0_is_400(void **state)
 	(void)state;
 	r.minor = 0;
 	assert_refused(&r, NULL, AXR_EINVAL, 400, "websocket upgrade needs HTTP/1.1");
-	r.major = 2;
+	r.minor = 2;
 	assert_int_equal(check(&r, NULL, &hs), 0);
 }
 
@@ -190,9 +210,6 @@ static void test_missing_headers_are_400(void **state)
 	request_t r;
 
 	(void)state;
-	r = valid_request();
-	set_header(&r, "Host", NULL);
-	assert_refused(&r, NULL, AXR_EINVAL, 400, "missing Host");
 	r = valid_request();
 	set_header(&r, "Upgrade", NULL);
 	assert_refused(&r, NULL, AXR_EINVAL, 400, "Upgrade header lacks websocket");
@@ -228,18 +245,18 @@ static void test_key_that_is_not_base64_of_16_bytes_is_400(void **state)
 	}
 }
 
-static void test_key_with_surrounding_whitespace_is_trimmed(void **state)
+static void test_key_with_surrounding_blanks_is_accepted(void **state)
 {
 	request_t r = valid_request();
 	axr_ws_handshake_t hs;
 
 	(void)state;
-	set_header(&r, "Sec-WebSocket-Key", "  " RFC_KEY "\t");
+	set_header(&r, "Sec-WebSocket-Key", "  " RFC_KEY " \t");
 	assert_int_equal(check(&r, NULL, &hs), 0);
 	assert_string_equal(hs.accept, RFC_ACCEPT);
 }
 
-static void test_repeated_key_version_host_or_origin_is_400(void **state)
+static void test_repeated_key_version_or_origin_is_400(void **state)
 {
 	request_t r;
 
@@ -250,9 +267,6 @@ static void test_repeated_key_version_host_or_origin_is_400(void **state)
 	r = valid_request();
 	add_header(&r, "Sec-WebSocket-Version", "13");
 	assert_refused(&r, NULL, AXR_EINVAL, 400, "repeated Sec-WebSocket-Version");
-	r = valid_request();
-	add_header(&r, "Host", "other.example.com");
-	assert_refused(&r, NULL, AXR_EINVAL, 400, "repeated Host");
 	r = valid_request();
 	add_header(&r, "Origin", "http://evil.example");
 	assert_refused(&r, NULL, AXR_EINVAL, 400, "repeated Origin");
@@ -295,6 +309,8 @@ static void test_origin_not_in_allow_list_is_403(void **state)
 	assert_refused(&r, &config, AXR_EFORBIDDEN, 403, "Origin not allowed");
 	set_header(&r, "Origin", "null");
 	assert_refused(&r, &config, AXR_EFORBIDDEN, 403, "Origin not allowed");
+	set_header(&r, "Origin", "https://play.example.co"); /* a prefix of an allowed one */
+	assert_refused(&r, &config, AXR_EFORBIDDEN, 403, "Origin not allowed");
 
 	set_header(&r, "Origin", "https://play.example.com");
 	assert_int_equal(check(&r, &config, &hs), 0);
@@ -325,10 +341,10 @@ static void test_empty_allow_list_and_star_allow_every_origin(void **state)
 	axr_ws_handshake_config_t any = {.allowed_origins = star, .allowed_origins_count = 1};
 
 	(void)state;
-	assert_true(axr_ws_origin_allowed(NULL, "https://anything.example"));
-	assert_true(axr_ws_origin_allowed(&empty, "https://anything.example"));
-	assert_true(axr_ws_origin_allowed(&any, "https://anything.example"));
-	assert_true(axr_ws_origin_allowed(&any, "null"));
+	assert_true(origin_ok(NULL, "https://anything.example"));
+	assert_true(origin_ok(&empty, "https://anything.example"));
+	assert_true(origin_ok(&any, "https://anything.example"));
+	assert_true(origin_ok(&any, "null"));
 }
 
 static void test_wildcard_origin_matches_subdomains_only(void **state)
@@ -337,16 +353,16 @@ static void test_wildcard_origin_matches_subdomains_only(void **state)
 	axr_ws_handshake_config_t config = {.allowed_origins = allowed, .allowed_origins_count = 1};
 
 	(void)state;
-	assert_true(axr_ws_origin_allowed(&config, "https://play.example.com"));
-	assert_true(axr_ws_origin_allowed(&config, "https://eu.play.EXAMPLE.com"));
-	assert_false(axr_ws_origin_allowed(&config, "https://example.com"));
-	assert_false(axr_ws_origin_allowed(&config, "https://.example.com"));
-	assert_false(axr_ws_origin_allowed(&config, "http://play.example.com"));
-	assert_false(axr_ws_origin_allowed(&config, "https://play.example.com:8443"));
-	assert_false(axr_ws_origin_allowed(&config, "https://evilexample.com"));
-	assert_false(axr_ws_origin_allowed(&config, "https://evil.com/.example.com"));
-	assert_false(axr_ws_origin_allowed(&config, "https://user@evil.com:1@x.example.com"));
-	assert_false(axr_ws_origin_allowed(&config, NULL));
+	assert_true(origin_ok(&config, "https://play.example.com"));
+	assert_true(origin_ok(&config, "https://eu.play.EXAMPLE.com"));
+	assert_false(origin_ok(&config, "https://example.com"));
+	assert_false(origin_ok(&config, "https://.example.com"));
+	assert_false(origin_ok(&config, "http://play.example.com"));
+	assert_false(origin_ok(&config, "https://play.example.com:8443"));
+	assert_false(origin_ok(&config, "https://evilexample.com"));
+	assert_false(origin_ok(&config, "https://evil.com/.example.com"));
+	assert_false(origin_ok(&config, "https://user@evil.com:1@x.example.com"));
+	assert_false(axr_ws_origin_allowed(&config, NULL, 0));
 }
 
 static void test_response_head_needs_success_and_room(void **state)
@@ -386,8 +402,8 @@ int main(void)
 		cmocka_unit_test(test_http_1_0_is_400),
 		cmocka_unit_test(test_missing_headers_are_400),
 		cmocka_unit_test(test_key_that_is_not_base64_of_16_bytes_is_400),
-		cmocka_unit_test(test_key_with_surrounding_whitespace_is_trimmed),
-		cmocka_unit_test(test_repeated_key_version_host_or_origin_is_400),
+		cmocka_unit_test(test_key_with_surrounding_blanks_is_accepted),
+		cmocka_unit_test(test_repeated_key_version_or_origin_is_400),
 		cmocka_unit_test(test_bad_version_is_426_naming_13),
 		cmocka_unit_test(test_origin_not_in_allow_list_is_403),
 		cmocka_unit_test(test_missing_origin_passes_unless_required),

@@ -632,6 +632,30 @@ static void test_db_server_stop_fails_fast_then_recovers(void **state)
 	axr_test_server_destroy(&srv);
 }
 
+static void test_db_success_elsewhere_ends_backoff_early(void **state)
+{
+	(void)state;
+	axr_test_server_t srv;
+	assert_int_equal(axr_test_server_start(&srv, true), 0);
+	axr_db_options_t slow;
+	axr_db_options_init(&slow);
+	slow.backoff_min_ms = slow.backoff_max_ms = 60000; /* would wait a minute on its own */
+	axr_db_t *a = open_db(srv.url, &slow);
+	axr_db_t *b = open_db(srv.url, NULL);
+	sql(a, "SELECT 1");
+	assert_int_equal(axr_test_server_stop(&srv, "fast"), 0);
+	assert_db(a, AXR_EUNAVAILABLE, axr_db_exec(a, NULL, "SELECT 1", 0, NULL, NULL, NULL, NULL));
+	assert_db(a, AXR_EUNAVAILABLE, axr_db_exec(a, NULL, "SELECT 1", 0, NULL, NULL, NULL, NULL));
+	assert_in_range(axr_db_retry_after_ms(a), 20000, 60000);
+	assert_int_equal(axr_test_server_restart(&srv), 0);
+	/* Another handle connecting proves the server is back: `a` tries at once. */
+	sql(b, "SELECT 1");
+	sql(a, "SELECT 1");
+	axr_db_free(b);
+	axr_db_free(a);
+	axr_test_server_destroy(&srv);
+}
+
 static int tx_across_restart(axr_db_t *db, void *arg)
 {
 	axr_test_server_t *srv = arg;
@@ -722,6 +746,7 @@ int main(void)
 	    cmocka_unit_test(test_db_terminated_backend_is_replaced_before_sending),
 	    cmocka_unit_test(test_db_monitor_tracks_readiness),
 	    cmocka_unit_test(test_db_server_stop_fails_fast_then_recovers),
+	    cmocka_unit_test(test_db_success_elsewhere_ends_backoff_early),
 	    cmocka_unit_test(test_db_connection_lost_inside_tx_fails_the_tx),
 	    cmocka_unit_test(test_db_rejects_bad_arguments),
 	    cmocka_unit_test(test_db_metrics_render_health_view),

@@ -423,13 +423,26 @@ static void test_parse_ignores_what_the_struct_held_before(void **state)
 
 /* ---- request line ------------------------------------------------------ */
 
-static void test_unknown_or_lowercase_method_is_405(void **state)
+/* RFC 9110 9.1: an unrecognised method SHOULD get 501; a 405 would need an
+ * Allow header (15.5.6), which the parser cannot know. Methods are
+ * case-sensitive, so "get" is unrecognised too. */
+static void test_unknown_or_lowercase_method_is_501(void **state)
 {
+	static const char *const reqs[] = {
+		"TRACE / HTTP/1.1\r\nHost: a\r\n\r\n",
+		"CONNECT / HTTP/1.1\r\nHost: a\r\n\r\n",
+		"get / HTTP/1.1\r\nHost: a\r\n\r\n",
+		"GETS / HTTP/1.1\r\nHost: a\r\n\r\n",
+	};
 	(void)state;
-	REJECT("TRACE / HTTP/1.1\r\nHost: a\r\n\r\n", 405, "method");
-	REJECT("CONNECT / HTTP/1.1\r\nHost: a\r\n\r\n", 405, "method");
-	REJECT("get / HTTP/1.1\r\nHost: a\r\n\r\n", 405, "method");
-	REJECT("GETS / HTTP/1.1\r\nHost: a\r\n\r\n", 405, "method");
+	for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
+		const char *why = NULL;
+		ssize_t rc = parse_len(reqs[i], strlen(reqs[i]), MAX_HEAD, &why);
+		assert_true(rc < 0);
+		KNOWN_BUG(rc == -501, "http.c axr__parse_request_line: unknown method '%.*s' gives %zd (%s); a 405 "
+		                      "without Allow breaks RFC 9110 15.5.6", (int)strcspn(reqs[i], " "), reqs[i], rc,
+		          why ? why : "-");
+	}
 }
 
 static void test_malformed_request_lines_are_400(void **state)
@@ -904,7 +917,7 @@ int main(void)
 		cmocka_unit_test(test_max_head_argument_is_honoured),
 		cmocka_unit_test(test_pipelined_requests_parse_one_by_one),
 		cmocka_unit_test(test_parse_ignores_what_the_struct_held_before),
-		cmocka_unit_test(test_unknown_or_lowercase_method_is_405),
+		cmocka_unit_test(test_unknown_or_lowercase_method_is_501),
 		cmocka_unit_test(test_malformed_request_lines_are_400),
 		cmocka_unit_test(test_other_http_major_versions_are_505),
 		cmocka_unit_test(test_target_must_be_origin_form),

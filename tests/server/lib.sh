@@ -36,7 +36,7 @@ lib_cleanup() {
 	rm -rf "$T"
 }
 trap lib_cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT TERM HUP PIPE
 
 for _bin in "$EXAMPLE" "$RAW"; do
 	if [ ! -x "$_bin" ]; then

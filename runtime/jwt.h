@@ -26,6 +26,7 @@
 #define AXR_JWT_MAX_ROLES 32        /* most roles in profile.roles */
 #define AXR_JWT_MAX_CLAIM_STRING 256 /* longest sub, jti, uid, name or role */
 #define AXR_JWT_DEFAULT_TTL 900     /* signer: access tokens live 15 min */
+#define AXR_JWT_TIME_MAX INT64_C(253402300799) /* latest exp/nbf/iat: 9999-12-31 */
 
 /* The AXR profile claim: `"profile": {"uid": .., "name": .., "roles": [..]}`. */
 typedef struct axr_jwt_profile {

@@ -206,8 +206,13 @@ scenario() {
 # --- the table ----------------------------------------------------------------------
 
 report() {
-	printf 'axr bench %s: %s cores, wrk %s threads x %s connections, %s s per run (after %s s warm-up)\n\n' \
+	printf 'axr bench %s: %s cores, wrk %s threads x %s connections, %s s per run (after %s s warm-up)\n' \
 		"$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$CORES" "$THREADS" "$CONNECTIONS" "$SECONDS_EACH" "$WARMUP"
+	printf 'load average before / after: %s / %s' "$LOAD_BEFORE" "$(cut -d ' ' -f 1 /proc/loadavg)"
+	if awk -v l="$LOAD_BEFORE" -v c="$CORES" 'BEGIN { exit !(l > c / 2) }'; then
+		printf ' (other work was running: these numbers are noisy)'
+	fi
+	printf '\n\n'
 	awk -F '\t' '
 		{ id[NR] = $1; name[NR] = $2; rps[NR] = $3; p50[NR] = $4; p99[NR] = $5; ref[NR] = $6; err[NR] = $7
 		  byid[$1] = $3 }
@@ -223,6 +228,7 @@ report() {
 
 # --- run ----------------------------------------------------------------------------
 
+LOAD_BEFORE=$(cut -d ' ' -f 1 /proc/loadavg)
 PG_PORT=$(sh "$STACK" free-port)
 REDIS_PORT=$(sh "$STACK" free-port)
 note "private PostgreSQL on $PG_PORT and redis on $REDIS_PORT in $T"

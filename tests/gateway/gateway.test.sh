@@ -141,6 +141,13 @@ get '/v1/sleep?ms=2'
 [ "$status" = 200 ] && [ "$(body)" = '{"slept":2}' ] && ok query_string_reaches_service ||
 	not_ok query_string_reaches_service "got $status $(body)"
 
+# The service's own errors pass through untouched (not replaced by the gateway's pages).
+get '/v1/sleep?ms=soon'
+case $status:$(body) in
+400:*'"errors":[{"path":"/ms"'*) ok service_error_passes_through_unchanged ;;
+*) not_ok service_error_passes_through_unchanged "got $status $(body)" ;;
+esac
+
 get /v1/zzz
 expect_json_error unknown_v1_path_is_json_404 404 NOT_FOUND
 get /

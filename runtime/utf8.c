@@ -95,9 +95,12 @@ void axr_utf8_init(axr_utf8_t *v)
 int axr_utf8_feed(axr_utf8_t *v, const void *data, size_t len)
 {
 	const uint8_t *p = data;
-	const uint8_t *end = p + len;
+	const uint8_t *end;
 	unsigned state = v->state;
 
+	if (len == 0) /* data may be NULL: no pointer arithmetic on it */
+		return state == S_REJECT ? AXR_EPARSE : 0;
+	end = p + len;
 	while (p < end) {
 		/* Fast path: whole words of ASCII between characters. */
 		if (state == S_ACCEPT) {

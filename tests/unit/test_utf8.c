@@ -189,6 +189,20 @@ static void test_matches_reference_on_four_byte_sequences(void **state)
 	assert_int_equal(mismatches, 0);
 }
 
+static void test_empty_input_may_be_null(void **state)
+{
+	axr_utf8_t v;
+	(void)state;
+
+	assert_int_equal(axr_utf8_validate(NULL, 0), 0);
+	axr_utf8_init(&v);
+	assert_int_equal(axr_utf8_feed(&v, "\xE2", 1), 0);
+	assert_int_equal(axr_utf8_feed(&v, NULL, 0), 0);
+	assert_int_equal(axr_utf8_incomplete(&v), 1);
+	assert_int_equal(axr_utf8_feed(&v, "\xFF", 1), AXR_EPARSE);
+	assert_int_equal(axr_utf8_feed(&v, NULL, 0), AXR_EPARSE);
+}
+
 static void test_boundary_never_splits_a_character(void **state)
 {
 	static const char text[] = "a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80";
@@ -218,6 +232,7 @@ int main(void)
 		cmocka_unit_test(test_invalid_byte_after_long_ascii_run_is_found),
 		cmocka_unit_test(test_matches_reference_on_every_sequence_up_to_three_bytes),
 		cmocka_unit_test(test_matches_reference_on_four_byte_sequences),
+		cmocka_unit_test(test_empty_input_may_be_null),
 		cmocka_unit_test(test_boundary_never_splits_a_character),
 	};
 	return cmocka_run_group_tests_name("utf8", tests, NULL, NULL);

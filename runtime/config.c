@@ -13,7 +13,7 @@
 const axr_config_var_t axr_config_vars[] = {
 	{.name = "AXR_HOST", .type = AXR_CFG_STRING, .def = "127.0.0.1", .offset = AXR__C(host),
 	 .help = "address to listen on"},
-	{.name = "AXR_PORT", .type = AXR_CFG_INT, .def = "8000", .min = 1, .max = 65535,
+	{.name = "AXR_PORT", .type = AXR_CFG_INT, .def = "8000", .min = 0, .max = 65535,
 	 .offset = AXR__C(port), .help = "TCP port to listen on"},
 	{.name = "AXR_THREADS", .type = AXR_CFG_INT, .def = "0", .min = 0, .max = 256,
 	 .offset = AXR__C(threads), .help = "I/O threads (event loops); 0 = one per core"},

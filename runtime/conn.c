@@ -12,7 +12,12 @@
 #include "metrics.h"
 #include "server_internal.h"
 
-enum { AXR__TIMER_NONE, AXR__TIMER_IDLE, AXR__TIMER_HEAD, AXR__TIMER_BODY, AXR__TIMER_WRITE };
+enum { AXR__TIMER_NONE, AXR__TIMER_IDLE, AXR__TIMER_HEAD, AXR__TIMER_BODY, AXR__TIMER_WRITE, AXR__TIMER_LINGER };
+
+/* How long a closing connection keeps reading what the client still sends,
+ * so that the kernel does not answer it with a reset that destroys the
+ * response in flight (what nginx calls lingering close). */
+#define AXR__LINGER_MS 2000
 
 #define AXR__READ_CHUNK 16384
 
@@ -208,7 +213,9 @@ static int axr__conn_on_head(axr__conn_t *c, const axr_http_head_t *h)
 		axr__conn_finish(c);
 		return 0;
 	}
-	long max_body = m.route->max_body > 0 ? m.route->max_body : srv->cfg->max_body;
+	long max_body = srv->cfg->max_body;
+	if (m.route->max_body > 0 && m.route->max_body < max_body)
+		max_body = m.route->max_body;
 	if (c->body_len > max_body) {
 		c->close_after = 1;
 		axr_response_error(req, 413, NULL, "request body too large", NULL, 0);
@@ -240,7 +247,15 @@ static int axr__conn_body(axr__conn_t *c)
 			return 0;
 		consumed = body_len = (size_t)c->body_len;
 	} else {
-		long max_body = req->route->max_body > 0 ? req->route->max_body : c->io->srv->cfg->max_body;
+		long max_body = c->io->srv->cfg->max_body;
+		if (req->route->max_body > 0 && req->route->max_body < max_body)
+			max_body = req->route->max_body;
+		/* Chunk framing and extensions make the raw input larger than the
+		 * body; bound it too, so a client cannot grow the buffer forever. */
+		if (avail > 2 * (size_t)max_body + 65536) {
+			axr__early_error(c, 413, "request body too large");
+			return -1;
+		}
 		int rc = axr_http_chunked_decode(&c->chunked, start, avail, (size_t)max_body);
 		if (rc == 0)
 			return 0;
@@ -315,7 +330,10 @@ static void axr__conn_written(axr__conn_t *c)
 	axr__timer_arm(c, AXR__TIMER_NONE, 0);
 	if (c->close_after || !c->keep_alive || atomic_load(&c->io->srv->draining)) {
 		shutdown(c->fd, SHUT_WR);
-		axr__conn_close(c);
+		c->state = AXR__CONN_LINGER;
+		axr_buf_clear(&c->in);
+		axr__reading(c, 1);
+		axr__timer_arm(c, AXR__TIMER_LINGER, AXR__LINGER_MS);
 		return;
 	}
 	c->req = NULL;
@@ -392,6 +410,20 @@ static void axr__on_read(evutil_socket_t fd, short what, void *arg)
 {
 	axr__conn_t *c = arg;
 	(void)what;
+	if (c->state == AXR__CONN_LINGER) {
+		char sink[4096];
+		for (;;) {
+			ssize_t n = recv(fd, sink, sizeof(sink), 0);
+			if (n > 0)
+				continue;
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+				return;
+			axr__conn_close(c);
+			return;
+		}
+	}
 	for (int rounds = 0; rounds < 4; rounds++) {
 		if (axr_buf_reserve(&c->in, AXR__READ_CHUNK) != 0) {
 			axr__conn_close(c);
@@ -411,12 +443,6 @@ static void axr__on_read(evutil_socket_t fd, short what, void *arg)
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
 		axr__conn_close(c); /* EOF or error */
-		return;
-	}
-	/* A head or body larger than allowed can only grow: stop it early. */
-	size_t limit = (size_t)c->io->srv->cfg->max_header + (size_t)c->io->srv->cfg->max_body + AXR__READ_CHUNK;
-	if (c->in.len > limit) {
-		axr__early_error(c, c->state == AXR__CONN_HEAD ? 431 : 413, "request too large");
 		return;
 	}
 	axr__conn_process(c);

@@ -103,7 +103,7 @@ static ssize_t axr__parse_request_line(const char *p, const char *eol, axr_http_
 			out->method = m;
 	}
 	if (out->method < 0)
-		AXR__FAIL(405, "method not allowed");
+		AXR__FAIL(501, "method not implemented");
 
 	const char *t = ++s;
 	while (s < eol && *s != ' ') {
@@ -136,7 +136,7 @@ static ssize_t axr__parse_request_line(const char *p, const char *eol, axr_http_
 }
 
 static ssize_t axr__apply_header(axr_http_head_t *out, const axr_http_header_t *h, int *hosts,
-                                 int *te_seen, const char **why)
+                                 int *te_seen, int *closed, const char **why)
 {
 	const char *v = h->value;
 	size_t vl = h->value_len;
@@ -163,7 +163,7 @@ static ssize_t axr__apply_header(axr_http_head_t *out, const axr_http_header_t *
 		(*hosts)++;
 	} else if (axr__lower_eq(h->name, h->name_len, "connection")) {
 		if (axr__list_has(v, vl, "close"))
-			out->keep_alive = 0;
+			*closed = 1;
 		else if (axr__list_has(v, vl, "keep-alive"))
 			out->keep_alive = 1;
 		if (axr__list_has(v, vl, "upgrade"))
@@ -218,7 +218,7 @@ ssize_t axr_http_parse_head(const char *buf, size_t len, size_t max_head,
 		return rc;
 	out->keep_alive = out->minor_version >= 1;
 
-	int hosts = 0, te_seen = 0;
+	int hosts = 0, te_seen = 0, closed = 0;
 	p = eol + 2;
 	while (p < end + 2) {
 		eol = p;
@@ -251,11 +251,13 @@ ssize_t axr_http_parse_head(const char *buf, size_t len, size_t max_head,
 		h->value = v;
 		h->value_len = (size_t)(ve - v);
 		out->nheaders++;
-		rc = axr__apply_header(out, h, &hosts, &te_seen, why);
+		rc = axr__apply_header(out, h, &hosts, &te_seen, &closed, why);
 		if (rc < 0)
 			return rc;
 		p = eol + 2;
 	}
+	if (closed)
+		out->keep_alive = 0;
 	if (out->chunked && out->content_length >= 0)
 		AXR__FAIL(400, "both Content-Length and Transfer-Encoding");
 	if (out->chunked && out->minor_version == 0)
@@ -322,6 +324,7 @@ const char *axr_http_reason(int status)
 enum {
 	AXR__CH_SIZE,
 	AXR__CH_EXT,
+	AXR__CH_BWS,
 	AXR__CH_SIZE_LF,
 	AXR__CH_DATA,
 	AXR__CH_DATA_CR,
@@ -363,14 +366,25 @@ int axr_http_chunked_decode(axr_http_chunked_t *c, char *buf, size_t len, size_t
 				return AXR_EPARSE;
 			if (ch == '\r') {
 				c->state = AXR__CH_SIZE_LF;
-			} else if (ch == ';' || ch == ' ' || ch == '\t') {
+			} else if (ch == ';') {
 				c->state = AXR__CH_EXT;
+			} else if (ch == ' ' || ch == '\t') {
+				c->state = AXR__CH_BWS;
 			} else {
 				return AXR_EPARSE;
 			}
 			i++;
 			break;
 		}
+		case AXR__CH_BWS:
+			if (ch == ';')
+				c->state = AXR__CH_EXT;
+			else if (ch == '\r')
+				c->state = AXR__CH_SIZE_LF;
+			else if (ch != ' ' && ch != '\t')
+				return AXR_EPARSE;
+			i++;
+			break;
 		case AXR__CH_EXT:
 			if (ch == '\r')
 				c->state = AXR__CH_SIZE_LF;
@@ -418,6 +432,8 @@ int axr_http_chunked_decode(axr_http_chunked_t *c, char *buf, size_t len, size_t
 		case AXR__CH_TRAILER:
 			if (ch == '\r') {
 				c->state = AXR__CH_END_LF;
+			} else if (ch == '\n') {
+				return AXR_EPARSE;
 			} else {
 				c->state = AXR__CH_TRAILER_LINE;
 			}

@@ -50,12 +50,12 @@ typedef struct axr_http_head {
 	int minor_version;      /* HTTP/1.<minor> */
 	size_t head_len;        /* bytes of the head, final CRLFCRLF included */
 	size_t nheaders;
-	axr_http_header_t headers[AXR_HTTP_MAX_HEADERS];
 	int64_t content_length; /* -1 when absent */
 	unsigned chunked : 1;
 	unsigned keep_alive : 1;
 	unsigned expect_continue : 1;
 	unsigned upgrade : 1;   /* Connection: upgrade and an Upgrade header */
+	axr_http_header_t headers[AXR_HTTP_MAX_HEADERS]; /* last: parse clears what precedes it */
 } axr_http_head_t;
 
 /* Result of axr_http_parse_head(): > 0 the head is complete (its length),

@@ -153,11 +153,20 @@ const axr_route_t *axr_router_route(const axr_router_t *r, int index)
 	return index >= 0 && index < r->count ? r->all[index] : NULL;
 }
 
+static int axr__has_any_route(const axr__node_t *n)
+{
+	for (int m = 0; m < AXR_HTTP_METHOD_COUNT; m++) {
+		if (n->routes[m])
+			return 1;
+	}
+	return 0;
+}
+
 /* Depth-first search, static children before the parameter child. */
 static const axr__node_t *axr__find(const axr__node_t *n, const char *p, const char *end, int depth)
 {
 	if (p >= end)
-		return n;
+		return axr__has_any_route(n) ? n : NULL;
 	if (depth > AXR_ROUTER_MAX_DEPTH)
 		return NULL;
 	const char *seg;
@@ -175,15 +184,6 @@ static const axr__node_t *axr__find(const axr__node_t *n, const char *p, const c
 	if (n->param != NULL && len > 0)
 		return axr__find(n->param, rest, end, depth + 1);
 	return NULL;
-}
-
-static int axr__has_any_route(const axr__node_t *n)
-{
-	for (int m = 0; m < AXR_HTTP_METHOD_COUNT; m++) {
-		if (n->routes[m])
-			return 1;
-	}
-	return 0;
 }
 
 /* Pairs the template's "{name}" segments with the path's segments. */

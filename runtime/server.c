@@ -307,7 +307,7 @@ static void axr__on_ctrl(evutil_socket_t fd, short what, void *arg)
 static void *axr__io_main(void *arg)
 {
 	axr__io_t *io = arg;
-	event_base_dispatch(io->base);
+	event_base_loop(io->base, EVLOOP_NO_EXIT_ON_EMPTY);
 	return NULL;
 }
 

@@ -25,6 +25,7 @@ enum axr__conn_state {
 	AXR__CONN_DISPATCHED, /* a worker runs the handler */
 	AXR__CONN_WRITING,    /* response queued, not yet all written */
 	AXR__CONN_UPGRADED,   /* handed to an upgrade handler (websocket) */
+	AXR__CONN_LINGER,     /* answered and closing: unread input is drained */
 };
 
 struct axr__conn {

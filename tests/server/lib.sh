@@ -6,12 +6,9 @@
 #   begin NAME            start a case (WHY is cleared)
 #   want WHAT GOT WANT    the case fails unless GOT = WANT (messages collect in WHY)
 #   want_match WHAT GOT ERE / want_between WHAT N LOW HIGH / fail WHY
-#   known_bug ID          the current case pins a known, reported server bug
 #   end_case              prints "ok - NAME" or "not ok - NAME: WHY"
 #
-# A case marked with known_bug that fails prints "skip - NAME: KNOWN BUG ID: WHY"
-# instead (tests/run counts neither ok nor not ok), unless AXR_TEST_KNOWN_BUGS=1.
-# When it passes it says the mark can go. The suite ends with `finish`, which
+# The suite ends with `finish`, which
 # exits non-zero when any case failed. Every process started here is killed
 # on exit, whatever happens.
 set -u
@@ -50,10 +47,8 @@ done
 begin() {
 	CASE=$1
 	WHY=""
-	KNOWN=""
 }
 fail() { WHY="${WHY:+$WHY; }$*"; }
-known_bug() { KNOWN=$1; }
 want() { [ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"; }
 want_match() { printf '%s' "$2" | grep -Eq -- "$3" || fail "$1: '$2' does not match /$3/"; }
 # want_between WHAT N LOW HIGH: LOW <= N <= HIGH (decimals allowed).
@@ -63,16 +58,7 @@ want_between() {
 }
 
 end_case() {
-	if [ -n "$KNOWN" ]; then
-		if [ -z "$WHY" ]; then
-			echo "ok - $CASE (KNOWN BUG $KNOWN no longer reproduces: drop the known_bug mark)"
-		elif [ -n "${AXR_TEST_KNOWN_BUGS:-}" ]; then
-			echo "not ok - $CASE: KNOWN BUG $KNOWN: $WHY"
-			FAILED=1
-		else
-			echo "skip - $CASE: KNOWN BUG $KNOWN: $WHY"
-		fi
-	elif [ -z "$WHY" ]; then
+	if [ -z "$WHY" ]; then
 		echo "ok - $CASE"
 	else
 		echo "not ok - $CASE: $WHY"

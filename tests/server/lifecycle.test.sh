@@ -143,7 +143,6 @@ server_start drain AXR_DRAIN_TIMEOUT=4s || finish
 URL=http://127.0.0.1:$PORT
 
 begin sigterm_lets_the_in_flight_request_finish_then_exits_0
-known_bug "B2 (server.c axr__io_main: the I/O loop exits once the listener is freed, so the worker's answer is never written)"
 curl -s -o "$T/slow.body" -w '%{http_code}' --max-time 8 "$URL/sleep?ms=1500" >"$T/slow.code" 2>/dev/null &
 slow=$!
 PIDS="$PIDS $slow"

@@ -179,14 +179,12 @@ server_start small_body AXR_MAX_BODY=1k || finish
 
 # config.c documents AXR_MAX_BODY as "413 beyond; routes may lower it".
 begin route_limit_does_not_raise_axr_max_body
-known_bug "B10 (conn.c: the route's max_body replaces AXR_MAX_BODY instead of lowering it)"
 pad 2000 >"$T/body"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Expect:' --data-binary @"$T/body" "http://127.0.0.1:$PORT/echo")
 want "status of a 2000-byte body with AXR_MAX_BODY=1k" "$code" 413
 end_case
 
 begin body_is_never_answered_with_431
-known_bug "B10 (conn.c axr__on_read: size guard runs before parsing and answers 431 for bodies)"
 pad 40000 >"$T/body"
 curl -s -D "$T/h" -o "$T/b" -H 'Expect:' --data-binary @"$T/body" "http://127.0.0.1:$PORT/echo"
 s=$(status "$T/h")

@@ -36,7 +36,6 @@ end_case
 
 # RFC 9110 15.5.6: a 405 MUST carry Allow; an unknown method is better a 501.
 begin unknown_method_is_501_or_405_with_allow
-known_bug "B3 (http.c: unknown methods get 405 without an Allow header)"
 raw 'BREW /healthz HTTP/1.1\r\nHost: a\r\n\r\n'
 s=$(status)
 want_match "status" "$s" '^(405|501)$'
@@ -196,7 +195,6 @@ want "echo" "$(body)" '{"c":1}'
 end_case
 
 begin requests_after_a_chunked_one_are_read_normally
-known_bug "B1 (http.c axr_http_parse_head: chunked survives into the next request)"
 raw -t 2500 'GET /healthz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'
 want "GET /healthz" "$(status)" 200
 want_between "GET /healthz answered after (ms)" "$(meta first_byte_ms)" 0 500
@@ -210,7 +208,6 @@ server_stop >/dev/null
 server_start expect_then_more AXR_THREADS=1 || finish
 
 begin no_100_continue_for_a_request_that_did_not_ask
-known_bug "B1 (http.c axr_http_parse_head: expect_continue survives into the next request)"
 raw -g 100 'POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n' '{}'
 want "responses to the request with Expect" "$(statuses)" "100 200"
 raw -g 100 'POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\nConnection: close\r\n\r\n' '{}'

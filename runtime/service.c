@@ -1,11 +1,21 @@
-/* service.c: main() of every axr service: config, logging, server, drain. */
+/* service.c: main() of every axr service: config, logging, dependencies,
+ * server, drain. */
 #include "service.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include "db.h"
 #include "err.h"
 #include "log.h"
+#include "redis.h"
+
+/* What the runtime adds around the service's own hooks. */
+typedef struct axr__service {
+	const axr_service_def_t *def;
+	const axr_config_t *cfg;
+	axr_db_options_t db_opts;
+} axr__service_t;
 
 static void axr__usage(const axr_service_def_t *def, FILE *out)
 {
@@ -18,6 +28,79 @@ static void axr__usage(const axr_service_def_t *def, FILE *out)
 		fprintf(out, "\n%s settings:\n", def->name);
 		axr_config_print_help(out, def->config_vars, def->nconfig_vars);
 	}
+}
+
+/* Each worker owns one database connection and one redis publisher. */
+static void axr__worker_init(axr_worker_t *w, void *ctx)
+{
+	axr__service_t *s = ctx;
+	if (*s->cfg->database_url) {
+		axr_db_t *db = NULL;
+		if (axr_db_new(s->cfg->database_url, &s->db_opts, &db) == 0) {
+			w->db = db;
+			axr_db_connect(db); /* failure is fine: requests retry with backoff */
+		}
+	}
+	if (*s->cfg->redis_url) {
+		axr_redis_t *r = NULL;
+		if (axr_redis_new(s->cfg->redis_url, NULL, &r) == 0)
+			w->redis = r;
+	}
+	if (s->def->worker_init)
+		s->def->worker_init(w, s->def->ctx);
+}
+
+static void axr__worker_fini(axr_worker_t *w, void *ctx)
+{
+	axr__service_t *s = ctx;
+	if (s->def->worker_fini)
+		s->def->worker_fini(w, s->def->ctx);
+	axr_db_free(w->db);
+	axr_redis_free(w->redis);
+	w->db = w->redis = NULL;
+}
+
+/*
+ * Ready when not draining (the server checks that), the database answers
+ * and the service's own check agrees. redis is deliberately not required:
+ * events are fire-and-forget (DESIGN.md, Push), a service without redis
+ * still answers every request, and failing readiness on it would take every
+ * replica out of a load balancer at once. Its state is in /metrics.
+ */
+static int axr__ready(void *ctx, const char **why)
+{
+	axr__service_t *s = ctx;
+	if (*s->cfg->database_url && !axr_db_global_ready()) {
+		*why = "database unreachable";
+		return 0;
+	}
+	if (s->def->ready)
+		return s->def->ready(s->def->ctx, why);
+	return 1;
+}
+
+static int axr__before(axr_request_t *req, void *ctx)
+{
+	axr__service_t *s = ctx;
+	return s->def->before ? s->def->before(req, s->def->ctx) : 0;
+}
+
+static int axr__dependencies_start(axr__service_t *s)
+{
+	const axr_config_t *cfg = s->cfg;
+	axr_db_options_init(&s->db_opts);
+	s->db_opts.connect_timeout_ms = cfg->db_connect_timeout_ms;
+	s->db_opts.statement_timeout_ms = cfg->db_statement_timeout_ms;
+	s->db_opts.lock_timeout_ms = cfg->db_lock_timeout_ms;
+	s->db_opts.idle_tx_timeout_ms = cfg->db_idle_tx_timeout_ms;
+	s->db_opts.application_name = s->def->name;
+	if (*cfg->database_url) {
+		if (axr_db_monitor_start(cfg->database_url, 1000) != 0 || axr_db_metrics_register() != 0)
+			return AXR_ENOMEM;
+	}
+	if (*cfg->redis_url && axr_redis_metrics_register() != 0)
+		return AXR_ENOMEM;
+	return 0;
 }
 
 int axr_service_main(const axr_service_def_t *def, int argc, char **argv)
@@ -39,18 +122,26 @@ int axr_service_main(const axr_service_def_t *def, int argc, char **argv)
 		return 2;
 	}
 	axr_log_init(def->name, cfg.log_level);
+	static axr__service_t svc;
+	svc.def = def;
+	svc.cfg = &cfg;
+	if (axr__dependencies_start(&svc) != 0) {
+		axr_log_error("start-up failed: out of memory");
+		return 1;
+	}
 	if (def->init && def->init(&cfg, def->ctx) != 0) {
 		axr_log_error("start-up failed");
+		axr_db_monitor_stop();
 		return 1;
 	}
 	axr_server_options_t opts = {
 		.config = &cfg,
 		.service_name = def->name,
 		.service_version = def->version,
-		.ready = def->ready,
-		.before = def->before,
-		.worker = {.init = def->worker_init, .fini = def->worker_fini, .ctx = def->ctx},
-		.ctx = def->ctx,
+		.ready = axr__ready,
+		.before = axr__before,
+		.worker = {.init = axr__worker_init, .fini = axr__worker_fini, .ctx = &svc},
+		.ctx = &svc,
 	};
 	int status = 1;
 	axr_server_t *srv = axr_server_new(&opts);
@@ -73,6 +164,7 @@ int axr_service_main(const axr_service_def_t *def, int argc, char **argv)
 	status = axr_server_run(srv) == 0 ? 0 : 1;
 out:
 	axr_server_free(srv);
+	axr_db_monitor_stop();
 	if (def->fini)
 		def->fini(def->ctx);
 	return status;

@@ -1,8 +1,11 @@
 /* main.c: the example service: the chain client -> nginx -> service. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "db.h"
+#include "err.h"
 #include "http.h"
 #include "request.h"
 #include "service.h"
@@ -30,7 +33,23 @@ static int example_sleep(axr_request_t *req)
 	return axr_response_send(req, 200, NULL, body, (size_t)len);
 }
 
+/* GET /time: the database clock (SELECT now()), for dependency drills:
+ * 503 + Retry-After while PostgreSQL is away. */
+static int example_time(axr_request_t *req)
+{
+	if (req->worker->db == NULL)
+		return axr_response_error(req, 501, NULL, "no database configured (AXR_DATABASE_URL)", NULL, 0);
+	axr_db_result_t *res = NULL;
+	int rc = axr_db_exec(req->worker->db, "example_time", "SELECT now()::text", 0, NULL, NULL, NULL, &res);
+	if (rc != 0)
+		return rc;
+	char *body = axr_arena_printf(req->arena, "{\"now\":\"%s\"}", axr_db_result_text(res, 0, 0, NULL));
+	axr_db_result_free(res);
+	return body ? axr_response_send(req, 200, NULL, body, strlen(body)) : AXR_ENOMEM;
+}
+
 static const axr_route_t example_routes[] = {
+	{.method = AXR_HTTP_GET, .path = "/time", .handler = example_time, .name = "time"},
 	{.method = AXR_HTTP_POST, .path = "/echo", .handler = example_echo, .name = "echo", .max_body = 65536},
 	{.method = AXR_HTTP_GET, .path = "/sleep", .handler = example_sleep, .name = "sleep"},
 };

@@ -25,7 +25,6 @@ FAILED=0
 PIDS=""
 CASE=""
 WHY=""
-KNOWN=""
 
 lib_cleanup() {
 	for _p in $PIDS; do kill -9 "$_p" 2>/dev/null; done

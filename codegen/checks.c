@@ -87,7 +87,7 @@ static void axrgen_collect_schemas(axrgen_ctx_t *c, axrgen_service_t *svc, axrge
 		for (size_t i = 0; s->discriminator && i < s->discriminator->n_mapping; i++)
 			axrgen_visit(c, &w, s->discriminator->mapping[i].schema);
 	}
-	qsort(named.items, named.n, sizeof(*named.items), axrgen_named_cmp);
+	axrgen_sort(named.items, named.n, sizeof(*named.items), axrgen_named_cmp);
 	svc->schemas = axrgen_alloc_array(c, named.n ? named.n : 1, sizeof(*svc->schemas));
 	for (size_t i = 0; i < named.n; i++) {
 		axrgen_schema_t *s = named.items[i];
@@ -111,6 +111,8 @@ static int axrgen_name_key_cmp(const void *key, const void *elem)
 
 axrgen_schema_t *axrgen_service_schema(const axrgen_service_t *svc, const char *name)
 {
+	if (svc->n_schemas == 0)
+		return NULL;
 	axrgen_schema_t *const *hit = bsearch(name, svc->schemas, svc->n_schemas,
 					      sizeof(*svc->schemas), axrgen_name_key_cmp);
 	return hit ? *hit : NULL;
@@ -291,7 +293,8 @@ static axrgen_operation_t **axrgen_ops_by(axrgen_ctx_t *c, axrgen_service_t *svc
 	for (size_t i = 0; i < svc->n_operations; i++)
 		if (key(svc->operations[i]) != NULL)
 			ops[(*n)++] = svc->operations[i];
-	qsort_r(ops, *n, sizeof(*ops), axrgen_op_key_cmp, &key);
+	if (*n > 1)
+		qsort_r(ops, *n, sizeof(*ops), axrgen_op_key_cmp, &key);
 	return ops;
 }
 
@@ -372,7 +375,7 @@ static void axrgen_check_routes(axrgen_ctx_t *c, axrgen_service_t *svc)
 		routes[i].shape = b.text;
 		routes[i].op = op;
 	}
-	qsort(routes, n, sizeof(*routes), axrgen_route_cmp);
+	axrgen_sort(routes, n, sizeof(*routes), axrgen_route_cmp);
 	for (size_t i = 1; i < n; i++) {
 		if (strcmp(routes[i].shape, routes[i - 1].shape) != 0)
 			continue;

@@ -127,7 +127,7 @@ void axrgen_diag_finish(axrgen_ctx_t *c)
 		s[i].d = c->diags.items[i];
 		s[i].order = axrgen_file_order(c, s[i].d->pos.file);
 	}
-	qsort(s, n, sizeof(*s), axrgen_diag_cmp);
+	axrgen_sort(s, n, sizeof(*s), axrgen_diag_cmp);
 	axrgen_model_t *m = c->model;
 	m->diagnostics = axrgen_alloc_array(c, n ? n : 1, sizeof(*m->diagnostics));
 	m->n_diagnostics = 0;

@@ -38,6 +38,9 @@ void axrgen_vec_push(axrgen_ctx_t *c, axrgen_vec_t *v, void *p);
 /* Pushes the string `s` unless an equal string is already in `v`. */
 void axrgen_vec_push_unique_str(axrgen_ctx_t *c, axrgen_vec_t *v, const char *s);
 
+/* qsort that accepts an empty (possibly NULL) array. */
+void axrgen_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
+
 /* A growable byte buffer in the arena; text is always NUL-terminated. */
 typedef struct axrgen_buf {
 	char *text;
@@ -266,6 +269,7 @@ struct axrgen_ctx {
 	struct fy_parser *parser; /* the live parser, freed on OOM */
 	struct fy_diag *diag;     /* its diagnostics, freed on OOM */
 	struct fy_event *event;   /* the event being handled, freed on OOM */
+	struct fy_token_iter *iter; /* reads scalar text, freed on OOM */
 
 	axrgen_map_t extern_schemas; /* name -> itself: --extern-schema */
 	axrgen_map_t schema_by_raw; /* raw value -> schema node */

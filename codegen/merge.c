@@ -453,7 +453,7 @@ static void axrgen_merge_node(axrgen_ctx_t *c, axrgen_schema_t *s, int depth)
 	axrgen_member_t *exts = axrgen_alloc_array(c, acc.exts.n ? acc.exts.n : 1, sizeof(*exts));
 	for (size_t i = 0; i < acc.exts.n; i++)
 		exts[i] = *(axrgen_member_t *)acc.exts.items[i];
-	qsort(exts, acc.exts.n, sizeof(*exts), axrgen_ext_cmp);
+	axrgen_sort(exts, acc.exts.n, sizeof(*exts), axrgen_ext_cmp);
 	a->extensions.items = exts;
 	a->extensions.count = acc.exts.n;
 	a->merged = true;
@@ -533,7 +533,8 @@ static void axrgen_check_discriminator(axrgen_ctx_t *c, axrgen_schema_t *s)
 	}
 	axrgen_vec_t members = axrgen_discriminator_members(c, s);
 	axrgen_mapping_t *map = axrgen_alloc_array(c, d->n_mapping + members.n + 1, sizeof(*map));
-	memcpy(map, d->mapping, d->n_mapping * sizeof(*map));
+	if (d->n_mapping)
+		memcpy(map, d->mapping, d->n_mapping * sizeof(*map));
 	size_t n = d->n_mapping;
 	for (size_t i = 0; i < members.n; i++) {
 		axrgen_schema_t *m = members.items[i];
@@ -558,7 +559,7 @@ static void axrgen_check_discriminator(axrgen_ctx_t *c, axrgen_schema_t *s)
 		map[n].implicit = true;
 		n++;
 	}
-	qsort(map, n, sizeof(*map), axrgen_mapping_cmp);
+	axrgen_sort(map, n, sizeof(*map), axrgen_mapping_cmp);
 	d->mapping = map;
 	d->n_mapping = n;
 }

@@ -34,7 +34,7 @@ static void axrgen_run(axrgen_ctx_t *c, const char *const *paths, size_t n)
 		axrgen_service_check(c, services.items[i]);
 	m->services = (axrgen_service_t **)services.items;
 	m->n_services = services.n;
-	qsort(m->services, m->n_services, sizeof(*m->services), axrgen_service_cmp);
+	axrgen_sort(m->services, m->n_services, sizeof(*m->services), axrgen_service_cmp);
 	m->n_schema_nodes = c->schemas.n;
 	axrgen_diag_finish(c);
 }
@@ -74,6 +74,8 @@ static int axrgen_load(const char *const *paths, size_t n, const axrgen_options_
 fail:
 	/* out of memory: everything is in the arena but libfyaml's parser */
 	if (c != NULL) {
+		if (c->iter != NULL)
+			fy_token_iter_destroy(c->iter);
 		if (c->event != NULL)
 			fy_parser_event_free(c->parser, c->event);
 		if (c->parser != NULL)

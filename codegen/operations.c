@@ -108,7 +108,7 @@ static axrgen_media_t *axrgen_content(axrgen_ctx_t *c, axrgen_doc_t *doc,
 		md->extensions = axrgen_extensions(c, m->value);
 		(*count)++;
 	}
-	qsort(media, *count, sizeof(*media), axrgen_media_cmp);
+	axrgen_sort(media, *count, sizeof(*media), axrgen_media_cmp);
 	return media;
 }
 
@@ -379,7 +379,7 @@ static void axrgen_responses(axrgen_ctx_t *c, axrgen_doc_t *doc, axrgen_operatio
 		if (r != NULL)
 			op->responses[op->n_responses++] = r;
 	}
-	qsort(op->responses, op->n_responses, sizeof(*op->responses), axrgen_response_cmp);
+	axrgen_sort(op->responses, op->n_responses, sizeof(*op->responses), axrgen_response_cmp);
 }
 
 /* Reads a parameters list; a (name, in) given twice is an error, or a
@@ -487,7 +487,7 @@ static axrgen_operation_t *axrgen_operation_at(axrgen_ctx_t *c, axrgen_doc_t *do
 	op->params_sorted = axrgen_alloc_array(c, merged.n ? merged.n : 1, sizeof(*op->params_sorted));
 	if (merged.n)
 		memcpy(op->params_sorted, merged.items, merged.n * sizeof(*op->params_sorted));
-	qsort(op->params_sorted, merged.n, sizeof(*op->params_sorted), axrgen_param_cmp);
+	axrgen_sort(op->params_sorted, merged.n, sizeof(*op->params_sorted), axrgen_param_cmp);
 
 	const axrgen_value_t *body = axrgen_value_get(raw, "requestBody");
 	if (body != NULL)

@@ -907,7 +907,7 @@ void axrgen_schema_index(axrgen_ctx_t *c, axrgen_schema_t *s)
 			p->required = strcmp(s->required[r], p->name) == 0;
 		s->properties_sorted[i] = p;
 	}
-	qsort(s->properties_sorted, s->n_properties, sizeof(*s->properties_sorted), axrgen_prop_cmp);
+	axrgen_sort(s->properties_sorted, s->n_properties, sizeof(*s->properties_sorted), axrgen_prop_cmp);
 }
 
 static int axrgen_prop_key_cmp(const void *key, const void *elem)

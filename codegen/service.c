@@ -139,7 +139,7 @@ void axrgen_security_read(axrgen_ctx_t *c, const axrgen_value_t *v, axrgen_servi
 					axrgen_error(c, m->value->items[j]->pos, "invalid-value",
 						     "scopes must be strings");
 		}
-		qsort(r->items, r->n_items, sizeof(*r->items), axrgen_item_cmp);
+		axrgen_sort(r->items, r->n_items, sizeof(*r->items), axrgen_item_cmp);
 	}
 }
 
@@ -162,7 +162,7 @@ static void axrgen_components(axrgen_ctx_t *c, axrgen_doc_t *doc, axrgen_service
 			if (s != NULL)
 				svc->security_schemes[svc->n_security_schemes++] = s;
 		}
-		qsort(svc->security_schemes, svc->n_security_schemes, sizeof(*svc->security_schemes),
+		axrgen_sort(svc->security_schemes, svc->n_security_schemes, sizeof(*svc->security_schemes),
 		      axrgen_scheme_cmp);
 	}
 	/* read everything, used or not, so every mistake is reported */
@@ -265,10 +265,10 @@ static void axrgen_paths(axrgen_ctx_t *c, axrgen_doc_t *doc, axrgen_service_t *s
 			continue;
 		svc->paths[svc->n_paths++] = axrgen_path_at(c, doc, svc, m, &ops);
 	}
-	qsort(svc->paths, svc->n_paths, sizeof(*svc->paths), axrgen_path_cmp);
+	axrgen_sort(svc->paths, svc->n_paths, sizeof(*svc->paths), axrgen_path_cmp);
 	svc->operations = (axrgen_operation_t **)ops.items;
 	svc->n_operations = ops.n;
-	qsort(svc->operations, svc->n_operations, sizeof(*svc->operations), axrgen_op_cmp);
+	axrgen_sort(svc->operations, svc->n_operations, sizeof(*svc->operations), axrgen_op_cmp);
 }
 
 axrgen_service_t *axrgen_service_build(axrgen_ctx_t *c, axrgen_doc_t *doc)

@@ -2,6 +2,7 @@
 #include "load.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 _Noreturn void axrgen_oom(axrgen_ctx_t *c)
@@ -76,6 +77,12 @@ void axrgen_vec_push_unique_str(axrgen_ctx_t *c, axrgen_vec_t *v, const char *s)
 		if (strcmp(v->items[i], s) == 0)
 			return;
 	axrgen_vec_push(c, v, (void *)(uintptr_t)s);
+}
+
+void axrgen_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1) /* qsort(NULL, 0, ...) is undefined behaviour */
+		qsort(base, n, size, cmp);
 }
 
 void axrgen_buf_add(axrgen_ctx_t *c, axrgen_buf_t *b, const char *s, size_t len)

@@ -91,7 +91,8 @@ static bool axrgen_json_add(axr_arena_t *a, char **buf, size_t *len, size_t *cap
 		*buf = nb;
 		*cap = nc;
 	}
-	memcpy(*buf + *len, s, n);
+	if (n)
+		memcpy(*buf + *len, s, n);
 	*len += n;
 	(*buf)[*len] = '\0';
 	return true;
@@ -244,7 +245,7 @@ axrgen_extensions_t axrgen_extensions(axrgen_ctx_t *c, const axrgen_value_t *obj
 	for (size_t i = 0; i < obj->count; i++)
 		if (strncmp(obj->members[i].key, "x-", 2) == 0)
 			items[n++] = obj->members[i];
-	qsort(items, n, sizeof(*items), axrgen_ext_cmp);
+	axrgen_sort(items, n, sizeof(*items), axrgen_ext_cmp);
 	ext.count = n;
 	ext.items = items;
 	return ext;

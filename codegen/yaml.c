@@ -226,16 +226,29 @@ static void axrgen_attach(axrgen_builder_t *b, axrgen_value_t *v, uint64_t weigh
 	axrgen_vec_push(c, &f->items, m);
 }
 
+/* The text of a scalar token, in the arena. Read through a token iterator
+ * rather than fy_token_get_text(): in libfyaml 0.7 the latter leaks its
+ * chunk array when a multi-line plain scalar outgrows its length hint. */
+static const char *axrgen_token_text(axrgen_builder_t *b, struct fy_token *tok, size_t *len)
+{
+	axrgen_buf_t text = { 0 };
+	const struct fy_iter_chunk *ic = NULL;
+	int err = 0;
+	axrgen_buf_add(b->c, &text, "", 0);
+	fy_token_iter_start(tok, b->c->iter);
+	while ((ic = fy_token_iter_chunk_next(b->c->iter, ic, &err)) != NULL)
+		axrgen_buf_add(b->c, &text, ic->str, ic->len);
+	fy_token_iter_finish(b->c->iter);
+	*len = text.len;
+	return text.text;
+}
+
 /* Keys keep the text as written (a plain `200` is the key "200"). */
 static axrgen_value_t *axrgen_scalar(axrgen_builder_t *b, struct fy_event *ev)
 {
 	axrgen_ctx_t *c = b->c;
 	size_t len = 0;
-	const char *text = fy_token_get_text(ev->scalar.value, &len);
-	if (text == NULL) {
-		text = "";
-		len = 0;
-	}
+	const char *text = axrgen_token_text(b, ev->scalar.value, &len);
 	enum fy_scalar_style style = fy_token_scalar_style(ev->scalar.value);
 	bool quoted = style == FYSS_SINGLE_QUOTED || style == FYSS_DOUBLE_QUOTED;
 	axrgen_value_t *v = axrgen_alloc(c, sizeof(*v));
@@ -254,7 +267,7 @@ static axrgen_value_t *axrgen_scalar(axrgen_builder_t *b, struct fy_event *ev)
 		axrgen_type_plain(c, v, text, len);
 	} else {
 		v->kind = AXRGEN_VALUE_STRING;
-		v->text = axrgen_strndup(c, text, len);
+		v->text = text;
 		v->len = len;
 	}
 	return v;
@@ -312,7 +325,7 @@ static void axrgen_check_duplicates(axrgen_builder_t *b, axrgen_frame_t *f)
 		return;
 	axrgen_member_t **sorted = axrgen_alloc_array(c, n, sizeof(*sorted));
 	memcpy(sorted, f->items.items, n * sizeof(*sorted));
-	qsort(sorted, n, sizeof(*sorted), axrgen_member_cmp);
+	axrgen_sort(sorted, n, sizeof(*sorted), axrgen_member_cmp);
 	bool any = false;
 	for (size_t i = 1; i < n; i++) {
 		if (strcmp(sorted[i]->key, sorted[i - 1]->key) != 0)
@@ -392,6 +405,50 @@ static void axrgen_alias(axrgen_builder_t *b, struct fy_event *ev)
 	axrgen_attach(b, v, weight);
 }
 
+/* Returns the length of the valid UTF-8 sequence at s (at most n bytes),
+ * or 0 when it is malformed, overlong, a surrogate or above U+10FFFF. */
+static size_t axrgen_utf8_seq(const unsigned char *s, size_t n)
+{
+	if (s[0] < 0x80)
+		return 1;
+	size_t len = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+	if (len == 0 || len > n || s[0] > 0xf4)
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) ||
+	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
+		return 0;
+	return len;
+}
+
+/* YAML and JSON specs are UTF-8. libfyaml 0.7 reads past the end of its
+ * buffer on a sequence cut short at the end of the input (and may then
+ * loop forever), so text it gets is checked first. Returns false after
+ * reporting the first bad byte. */
+static bool axrgen_utf8_valid(axrgen_ctx_t *c, const char *path, const char *data, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)data;
+	axrgen_pos_t pos = { path, 1, 1 };
+	for (size_t i = 0; i < len;) {
+		size_t n = s[i] == 0 ? 0 : axrgen_utf8_seq(s + i, len - i);
+		if (n == 0) {
+			axrgen_error(c, pos, "yaml", s[i] == 0 ? "NUL byte in the text"
+							       : "invalid UTF-8 (byte 0x%02x)", s[i]);
+			return false;
+		}
+		if (s[i] == '\n') {
+			pos.line++;
+			pos.col = 1;
+		} else {
+			pos.col++;
+		}
+		i += n;
+	}
+	return true;
+}
+
 static void axrgen_silent(struct fy_diag *diag, void *user, const char *buf, size_t len)
 {
 	(void)diag;
@@ -447,6 +504,14 @@ const axrgen_value_t *axrgen_yaml_parse(axrgen_ctx_t *c, const char *path,
 	struct fy_diag_cfg dcfg;
 	int docs = 0;
 
+	if (!axrgen_utf8_valid(c, path, data, len))
+		return NULL;
+	/* a NUL-padded copy: libfyaml must never read past our bytes */
+	char *text = axrgen_alloc(c, len + 8);
+	if (len)
+		memcpy(text, data, len);
+	data = text;
+
 	fy_diag_cfg_default(&dcfg);
 	dcfg.fp = NULL;
 	dcfg.output_fn = axrgen_silent;
@@ -463,7 +528,8 @@ const axrgen_value_t *axrgen_yaml_parse(axrgen_ctx_t *c, const char *path,
 	};
 	c->diag = diag;
 	c->parser = fy_parser_create(&cfg);
-	if (c->parser == NULL || fy_parser_set_string(c->parser, data, len) != 0)
+	c->iter = fy_token_iter_create(NULL);
+	if (c->parser == NULL || c->iter == NULL || fy_parser_set_string(c->parser, data, len) != 0)
 		axrgen_oom(c);
 
 	struct fy_event *ev;
@@ -486,6 +552,8 @@ const axrgen_value_t *axrgen_yaml_parse(axrgen_ctx_t *c, const char *path,
 		axrgen_error(c, pos, "yaml", "%s", de && de->msg ? de->msg : "invalid YAML");
 		b.failed = true;
 	}
+	fy_token_iter_destroy(c->iter);
+	c->iter = NULL;
 	fy_parser_destroy(c->parser);
 	c->parser = NULL;
 	fy_diag_destroy(diag);

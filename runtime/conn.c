@@ -22,6 +22,7 @@ enum { AXR__TIMER_NONE, AXR__TIMER_IDLE, AXR__TIMER_HEAD, AXR__TIMER_BODY, AXR__
 #define AXR__READ_CHUNK 16384
 
 static void axr__conn_process(axr__conn_t *c);
+static void axr__conn_upgraded(axr__conn_t *c);
 
 static void axr__timer_arm(axr__conn_t *c, int mode, long ms)
 {
@@ -50,6 +51,11 @@ static void axr__reading(axr__conn_t *c, int on)
 void axr__conn_close(axr__conn_t *c)
 {
 	axr__io_t *io = c->io;
+	if (c->state == AXR__CONN_UPGRADED && c->up_ops && c->up_ops->on_close) {
+		const axr_upgrade_ops_t *ops = c->up_ops;
+		c->up_ops = NULL;
+		ops->on_close(c, c->up_ctx);
+	}
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -328,6 +334,15 @@ static void axr__conn_written(axr__conn_t *c)
 	axr_buf_clear(&c->out);
 	c->out_off = 0;
 	axr__timer_arm(c, AXR__TIMER_NONE, 0);
+	if (c->state == AXR__CONN_UPGRADED) {
+		if (c->closing)
+			axr__conn_close(c);
+		return;
+	}
+	if (c->upgrade_pending && c->req && c->req->status == 101 && !c->close_after) {
+		axr__conn_upgraded(c);
+		return;
+	}
 	if (c->close_after || !c->keep_alive || atomic_load(&c->io->srv->draining)) {
 		shutdown(c->fd, SHUT_WR);
 		c->state = AXR__CONN_LINGER;
@@ -340,6 +355,23 @@ static void axr__conn_written(axr__conn_t *c)
 	c->state = AXR__CONN_HEAD;
 	axr__reading(c, 1);
 	axr__conn_process(c);
+}
+
+/* The 101 is out: from now on the bytes belong to the upgrade handler. */
+static void axr__conn_upgraded(axr__conn_t *c)
+{
+	c->upgrade_pending = 0;
+	c->state = AXR__CONN_UPGRADED;
+	c->req = NULL;
+	axr_arena_free(c->arena); /* the request is over; keep memory per connection low */
+	c->arena = NULL;
+	axr__reading(c, 1);
+	if (c->up_ops->on_open)
+		c->up_ops->on_open(c, c->up_ctx);
+	if (c->state == AXR__CONN_UPGRADED && c->in.len > 0 && !c->closing) {
+		c->up_ops->on_data(c, c->up_ctx, (const uint8_t *)c->in.data, c->in.len);
+	}
+	axr_buf_free(&c->in);
 }
 
 /* Writes what is pending. Returns 1 when all is written, 0 when waiting for
@@ -423,6 +455,19 @@ static void axr__on_read(evutil_socket_t fd, short what, void *arg)
 			axr__conn_close(c);
 			return;
 		}
+	}
+	if (c->state == AXR__CONN_UPGRADED) {
+		uint8_t chunk[AXR__READ_CHUNK];
+		ssize_t n = recv(fd, chunk, sizeof(chunk), 0);
+		if (n > 0) {
+			if (!c->closing)
+				c->up_ops->on_data(c, c->up_ctx, chunk, (size_t)n);
+			return;
+		}
+		if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		axr__conn_close(c);
+		return;
 	}
 	for (int rounds = 0; rounds < 4; rounds++) {
 		if (axr_buf_reserve(&c->in, AXR__READ_CHUNK) != 0) {
@@ -521,8 +566,88 @@ fail:
 
 void axr__conn_drain(axr__conn_t *c)
 {
+	if (c->state == AXR__CONN_UPGRADED) {
+		axr_upconn_close(c);
+		return;
+	}
 	if (c->state == AXR__CONN_HEAD && c->in.len == 0)
 		axr__conn_close(c);
 	else
 		c->close_after = 1;
+}
+
+/* ---- upgraded connections --------------------------------------------- */
+
+int axr_request_upgrade(axr_request_t *req, const axr_upgrade_ops_t *ops, void *ctx)
+{
+	axr__conn_t *c = req->conn;
+	if (c == NULL || req->route == NULL || !(req->route->flags & AXR_ROUTE_UPGRADE) ||
+	    !(req->route->flags & AXR_ROUTE_INLINE) || ops == NULL || ops->on_data == NULL)
+		return AXR_EINVAL;
+	c->upgrade_pending = 1;
+	c->up_ops = ops;
+	c->up_ctx = ctx;
+	return 0;
+}
+
+int axr_upconn_write(axr_upconn_t *c, const void *data, size_t len)
+{
+	if (c->closing || c->state != AXR__CONN_UPGRADED)
+		return AXR_ECLOSED;
+	axr_buf_append(&c->out, data, len);
+	if (!axr_buf_ok(&c->out))
+		return AXR_ENOMEM;
+	if (!c->writing) {
+		/* Nothing was waiting for the socket: try now. A failure closes
+		 * the connection from the event loop, never under the caller. */
+		while (c->out_off < c->out.len) {
+			ssize_t n = send(c->fd, c->out.data + c->out_off, c->out.len - c->out_off, MSG_NOSIGNAL);
+			if (n > 0) {
+				c->out_off += (size_t)n;
+				continue;
+			}
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+				c->writing = 1;
+				event_add(c->wev, NULL);
+				axr__timer_arm(c, AXR__TIMER_WRITE, c->io->srv->cfg->body_timeout_ms);
+				return 0;
+			}
+			c->closing = 1;
+			axr__timer_arm(c, AXR__TIMER_NONE, 0);
+			axr__timer_arm(c, AXR__TIMER_WRITE, 0);
+			return AXR_ECLOSED;
+		}
+		axr_buf_clear(&c->out);
+		c->out_off = 0;
+	}
+	return 0;
+}
+
+size_t axr_upconn_pending(const axr_upconn_t *c)
+{
+	return c->out.len - c->out_off;
+}
+
+void axr_upconn_close(axr_upconn_t *c)
+{
+	if (c->closing)
+		return;
+	c->closing = 1;
+	if (!c->writing) {
+		/* Close from the loop, so callers never see `c` freed under them. */
+		axr__timer_arm(c, AXR__TIMER_NONE, 0);
+		axr__timer_arm(c, AXR__TIMER_WRITE, 0);
+	}
+}
+
+struct event_base *axr_upconn_base(const axr_upconn_t *c)
+{
+	return c->io->base;
+}
+
+void *axr_upconn_server_ctx(const axr_upconn_t *c)
+{
+	return c->io->srv->opts.ctx;
 }

@@ -65,3 +65,46 @@ int axr_server_draining(const axr_server_t *s);
 void axr_server_free(axr_server_t *s);
 
 #endif
+
+/* ---- connection upgrade (websockets) ----------------------------------- */
+
+/*
+ * A route with AXR_ROUTE_UPGRADE|AXR_ROUTE_INLINE may take its connection
+ * over: its handler sets the 101 response (status and headers) and calls
+ * axr_request_upgrade(). Once the 101 is written the connection belongs to
+ * `ops` on this I/O thread: bytes from the peer go to on_data, and the
+ * handler's code writes with axr_upconn_write(). Everything here runs on the
+ * connection's I/O thread and must not block.
+ */
+typedef struct axr__conn axr_upconn_t;
+
+typedef struct axr_upgrade_ops {
+	/* Called once the 101 has been written; `c` is the connection. */
+	void (*on_open)(axr_upconn_t *c, void *ctx);
+	/* Bytes from the peer (also those that arrived with the request). */
+	void (*on_data)(axr_upconn_t *c, void *ctx, const uint8_t *data, size_t len);
+	/* The connection is gone (peer closed, error, or after axr_upconn_close
+	 * once flushed). `ctx` is never used by the runtime afterwards. */
+	void (*on_close)(axr_upconn_t *c, void *ctx);
+} axr_upgrade_ops_t;
+
+/* Marks the request's connection for upgrade after its 101 response. Returns
+ * 0, or AXR_EINVAL when the route is not an inline upgrade route. */
+int axr_request_upgrade(axr_request_t *req, const axr_upgrade_ops_t *ops, void *ctx);
+
+/* Queues bytes for the peer (copied) and writes what the socket takes now.
+ * Returns 0, AXR_ECLOSED when the connection is closing. */
+int axr_upconn_write(axr_upconn_t *c, const void *data, size_t len);
+
+/* Bytes queued and not yet written (bounded send queues use it). */
+size_t axr_upconn_pending(const axr_upconn_t *c);
+
+/* Closes after the queued bytes are written (bounded by the write timeout);
+ * on_close follows. */
+void axr_upconn_close(axr_upconn_t *c);
+
+/* The connection's event loop, for the caller's own timers. */
+struct event_base *axr_upconn_base(const axr_upconn_t *c);
+
+/* The service context given in axr_server_options_t.ctx. */
+void *axr_upconn_server_ctx(const axr_upconn_t *c);

@@ -47,6 +47,10 @@ struct axr__conn {
 	unsigned reading : 1;
 	unsigned writing : 1;
 	unsigned http10 : 1;
+	unsigned upgrade_pending : 1;
+	unsigned closing : 1;       /* upgraded: close once flushed */
+	const axr_upgrade_ops_t *up_ops;
+	void *up_ctx;
 	struct axr__conn *prev, *next;
 };
 

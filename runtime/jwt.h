@@ -84,8 +84,10 @@ void axr_jwt_verifier_free(axr_jwt_verifier_t *v);
  * `jwk`, `x5u`, `x5c`; `kid` (if any) is one of the configured kids; claims
  * `exp` (required integer; now < exp + leeway), `nbf` and `iat` (optional
  * integers; not after now + leeway), `iss`, `aud`, `sub` and `profile`;
- * then the signature through libjwt with the selected key, and
- * jwt_get_alg() must be the configured alg.
+ * then the signature, first by us with OpenSSL and the preloaded key (so a
+ * forged token never reaches libjwt), then again through libjwt's
+ * jwt_decode() with the same key, and jwt_get_alg() must be the configured
+ * alg.
  * On success returns 0 and, when `claims` is not NULL, fills it with
  * strings allocated from `arena` (required then).
  * Errors: AXR_EUNAUTHORIZED for every bad token, AXR_EINVAL for NULL

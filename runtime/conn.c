@@ -646,8 +646,3 @@ struct event_base *axr_upconn_base(const axr_upconn_t *c)
 {
 	return c->io->base;
 }
-
-void *axr_upconn_server_ctx(const axr_upconn_t *c)
-{
-	return c->io->srv->opts.ctx;
-}

@@ -307,7 +307,12 @@ static void axr__on_ctrl(evutil_socket_t fd, short what, void *arg)
 static void *axr__io_main(void *arg)
 {
 	axr__io_t *io = arg;
+	const axr_server_options_t *o = &io->srv->opts;
+	if (o->io_init)
+		o->io_init(io->base, io->index, o->ctx);
 	event_base_loop(io->base, EVLOOP_NO_EXIT_ON_EMPTY);
+	if (o->io_fini)
+		o->io_fini(io->base, io->index, o->ctx);
 	return NULL;
 }
 

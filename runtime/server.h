@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+struct event_base;
+
 #include "config.h"
 #include "pool.h"
 #include "request.h"
@@ -30,6 +32,10 @@ typedef struct axr_server_options {
 	 * handler. May be NULL. Runs on the I/O thread: must not block. */
 	int (*before)(axr_request_t *req, void *ctx);
 	axr_pool_hooks_t worker; /* init/fini per worker thread; run is ignored */
+	/* Called on each I/O thread with its event loop, before it serves and
+	 * after it stopped (per-thread subscribers, timers). May be NULL. */
+	void (*io_init)(struct event_base *base, int index, void *ctx);
+	void (*io_fini)(struct event_base *base, int index, void *ctx);
 	void *ctx;
 } axr_server_options_t;
 
@@ -105,6 +111,3 @@ void axr_upconn_close(axr_upconn_t *c);
 
 /* The connection's event loop, for the caller's own timers. */
 struct event_base *axr_upconn_base(const axr_upconn_t *c);
-
-/* The service context given in axr_server_options_t.ctx. */
-void *axr_upconn_server_ctx(const axr_upconn_t *c);

@@ -85,6 +85,18 @@ static int axr__before(axr_request_t *req, void *ctx)
 	return s->def->before ? s->def->before(req, s->def->ctx) : 0;
 }
 
+static void axr__io_init(struct event_base *base, int index, void *ctx)
+{
+	axr__service_t *s = ctx;
+	s->def->io_init(base, index, s->def->ctx);
+}
+
+static void axr__io_fini(struct event_base *base, int index, void *ctx)
+{
+	axr__service_t *s = ctx;
+	s->def->io_fini(base, index, s->def->ctx);
+}
+
 static int axr__dependencies_start(axr__service_t *s)
 {
 	const axr_config_t *cfg = s->cfg;
@@ -141,6 +153,8 @@ int axr_service_main(const axr_service_def_t *def, int argc, char **argv)
 		.ready = axr__ready,
 		.before = axr__before,
 		.worker = {.init = axr__worker_init, .fini = axr__worker_fini, .ctx = &svc},
+		.io_init = def->io_init ? axr__io_init : NULL,
+		.io_fini = def->io_fini ? axr__io_fini : NULL,
 		.ctx = &svc,
 	};
 	int status = 1;

@@ -24,6 +24,8 @@ typedef struct axr_service_def {
 	void (*worker_fini)(axr_worker_t *w, void *ctx);
 	int (*before)(axr_request_t *req, void *ctx);
 	int (*ready)(void *ctx, const char **why);
+	void (*io_init)(struct event_base *base, int index, void *ctx);
+	void (*io_fini)(struct event_base *base, int index, void *ctx);
 	void *ctx;
 } axr_service_def_t;
 

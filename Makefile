@@ -141,7 +141,7 @@ bench: deps
 	@sh tests/bench/run.sh
 
 # Fuzzing: clang + libFuzzer, every target links the runtime and generator.
-FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iruntime -Icodegen -I. $(PKG_CFLAGS)
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -Iruntime -Icodegen -I. $(PKG_CFLAGS)
 $(BUILD)/fuzz/%: fuzz/%.c $(RUNTIME_SRC) $(CODEGEN_SRC)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(PKG_LIBS) -lm -pthread

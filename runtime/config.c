@@ -62,7 +62,7 @@ const axr_config_var_t axr_config_vars[] = {
 	 .help = "required iss claim"},
 	{.name = "AXR_JWT_AUDIENCE", .type = AXR_CFG_STRING, .def = "axr", .offset = AXR__C(jwt_audience),
 	 .help = "aud claim that must be present"},
-	{.name = "AXR_JWT_LEEWAY", .type = AXR_CFG_MS, .def = "60s", .min = 0, .max = 600000,
+	{.name = "AXR_JWT_LEEWAY", .type = AXR_CFG_MS, .def = "60s", .min = 0, .max = 300000,
 	 .offset = AXR__C(jwt_leeway_ms), .help = "clock skew allowed on exp, nbf, iat"},
 	{.name = "AXR_JWT_CACHE", .type = AXR_CFG_INT, .def = "65536", .min = 0, .max = 10000000,
 	 .offset = AXR__C(jwt_cache_entries), .help = "verified tokens kept to skip signature checks"},

@@ -30,7 +30,7 @@ ifeq ($(SAN),1)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 OPT  := -O1 -g -fno-omit-frame-pointer $(SANFLAGS)
 endif
-CPPFLAGS += -D_GNU_SOURCE -Iruntime -Icodegen -I. -I$(BUILD)/gen
+CPPFLAGS += -D_GNU_SOURCE -Iruntime -Icodegen -I. -I$(BUILD)/gen -I$(BUILD)/gen/runtime
 CFLAGS   += $(OPT) $(WARN) -pthread -MMD -MP $(PKG_CFLAGS)
 LDFLAGS  += $(SANFLAGS) -pthread
 LDLIBS   += $(PKG_LIBS) -lm
@@ -41,6 +41,10 @@ PB_CFLAGS := $(OPT) -std=c11 -Wall -Wextra -Werror -pthread -MMD -MP $(PKG_CFLAG
 
 RUNTIME_SRC := $(sort $(wildcard runtime/*.c))
 RUNTIME_OBJ := $(RUNTIME_SRC:%.c=$(BUILD)/obj/%.o)
+# The runtime's own protobuf messages (the bus Event envelope...).
+RUNTIME_PROTO   := $(sort $(wildcard runtime/proto/*.proto))
+RUNTIME_PROTO_C := $(RUNTIME_PROTO:runtime/proto/%.proto=$(BUILD)/gen/runtime/%.pb-c.c)
+RUNTIME_PROTO_O := $(RUNTIME_PROTO_C:%.c=%.o)
 CODEGEN_SRC := $(sort $(filter-out codegen/main.c,$(wildcard codegen/*.c)))
 CODEGEN_OBJ := $(CODEGEN_SRC:%.c=$(BUILD)/obj/%.o)
 
@@ -79,7 +83,16 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/libaxr.a: $(RUNTIME_OBJ)
+$(RUNTIME_OBJ): | $(RUNTIME_PROTO_C)
+
+$(BUILD)/gen/runtime/%.pb-c.c $(BUILD)/gen/runtime/%.pb-c.h: runtime/proto/%.proto
+	@mkdir -p $(dir $@)
+	protoc-c --proto_path=runtime/proto --c_out=$(BUILD)/gen/runtime $<
+
+$(BUILD)/gen/runtime/%.pb-c.o: $(BUILD)/gen/runtime/%.pb-c.c
+	$(CC) $(CPPFLAGS) $(PB_CFLAGS) -c $< -o $@
+
+$(BUILD)/libaxr.a: $(RUNTIME_OBJ) $(RUNTIME_PROTO_O)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
@@ -141,8 +154,8 @@ bench: deps
 	@sh tests/bench/run.sh
 
 # Fuzzing: clang + libFuzzer, every target links the runtime and generator.
-FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -Iruntime -Icodegen -I. $(PKG_CFLAGS)
-$(BUILD)/fuzz/%: fuzz/%.c $(RUNTIME_SRC) $(CODEGEN_SRC)
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -Iruntime -Icodegen -I. -I$(BUILD)/gen/runtime $(PKG_CFLAGS)
+$(BUILD)/fuzz/%: fuzz/%.c $(RUNTIME_SRC) $(CODEGEN_SRC) $(RUNTIME_PROTO_C)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(PKG_LIBS) -lm -pthread
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "auth.h"
 #include "db.h"
 #include "err.h"
 #include "log.h"
@@ -141,6 +142,10 @@ int axr_service_main(const axr_service_def_t *def, int argc, char **argv)
 		axr_log_error("start-up failed: out of memory");
 		return 1;
 	}
+	if (axr_auth_init(&cfg) != 0) {
+		axr_db_monitor_stop();
+		return 1;
+	}
 	if (def->init && def->init(&cfg, def->ctx) != 0) {
 		axr_log_error("start-up failed");
 		axr_db_monitor_stop();
@@ -179,6 +184,7 @@ int axr_service_main(const axr_service_def_t *def, int argc, char **argv)
 out:
 	axr_server_free(srv);
 	axr_db_monitor_stop();
+	axr_auth_shutdown();
 	if (def->fini)
 		def->fini(def->ctx);
 	return status;

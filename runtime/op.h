@@ -32,9 +32,9 @@ typedef struct axr_param_spec {
 	const char *name;            /* as in the spec ("limit", "X-Request-Id") */
 	int in;                      /* enum axr_param_in */
 	bool required;
-	bool explode;                /* form style: repeated key vs comma list */
+	int style;                   /* axr_param_style_t (validate.h): how arrays are written */
 	const axr_schema_t *schema;  /* validates the typed value */
-	uint32_t field;              /* field number in the input message */
+	const char *input_name;      /* its property in the input schema (NULL: `name`) */
 } axr_param_spec_t;
 
 /* The body or a response in one representation. */
@@ -60,9 +60,13 @@ typedef struct axr_op {
 	size_t n_roles;
 	const axr_param_spec_t *params;
 	size_t n_params;
-	const ProtobufCMessageDescriptor *input; /* params + body */
-	uint32_t body_field;          /* field number of the body in `input`; 0 = no body */
-	axr_op_payload_t body;
+	/* The input message: one property per parameter (by input_name) and
+	 * "body" for the request body; the schema maps them to fields. */
+	const ProtobufCMessageDescriptor *input;
+	const axr_schema_t *input_schema;
+	axr_op_payload_t body;        /* body.schema NULL: the operation takes no body */
+	bool list_filters;            /* query names that are entity columns are filters (CRUD list/count) */
+
 	int status;                   /* success status: 200, 201, 204 */
 	axr_op_payload_t response;    /* success response; message NULL when none */
 	const void *entity;           /* x-schema entity (DB mapping), NULL if none */

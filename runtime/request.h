@@ -44,6 +44,7 @@ struct axr_request {
 	const void *auth;            /* verified token claims, NULL if anonymous */
 	const char *user_uid;        /* caller's uid from the token, or NULL */
 	void *input;                 /* typed, validated input (generated code) */
+	int format;                  /* response format: 0 JSON, 1 protobuf (Accept) */
 	axr_worker_t *worker;        /* NULL for inline routes */
 	const char *error_reason;    /* internal detail for the log, never sent */
 

@@ -221,6 +221,19 @@ static void test_alias_expansion_bomb_is_refused(void **state)
 	axrgen_model_free(m);
 }
 
+static void test_utf8_cut_short_at_the_end_is_reported_not_read_past(void **state)
+{
+	(void)state;
+	char buf[256];
+	/* libfyaml 0.7 reads past its buffer here (and could loop forever) */
+	axrgen_model_t *m = codegen_load("cut.yaml", "%%\xef", AXR_EVALIDATION);
+	assert_string_equal(first_diag(m, buf, sizeof(buf)), "1:3: invalid UTF-8 (byte 0xef)");
+	axrgen_model_free(m);
+	m = codegen_load("ok.yaml", "openapi: 3.1.0\ninfo: {title: caf\xc3\xa9, version: '1'}\n", 0);
+	assert_string_equal(m->services[0]->title, "caf\xc3\xa9");
+	axrgen_model_free(m);
+}
+
 static void test_load_rejects_bad_arguments(void **state)
 {
 	(void)state;
@@ -243,6 +256,7 @@ int main(void)
 		cmocka_unit_test(test_json_spec_reads_with_strict_json_rules),
 		cmocka_unit_test(test_default_with_inf_is_an_error_json_cannot_hold_it),
 		cmocka_unit_test(test_alias_expansion_bomb_is_refused),
+		cmocka_unit_test(test_utf8_cut_short_at_the_end_is_reported_not_read_past),
 		cmocka_unit_test(test_load_rejects_bad_arguments),
 	};
 	return cmocka_run_group_tests_name("codegen_values", tests, NULL, NULL);

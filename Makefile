@@ -56,9 +56,12 @@ TEST_PROTO_OBJ:= $(TEST_PROTO_C:%.c=%.o)
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-# A service is a folder under services/; its binary links its own sources,
-# its handlers and its generated code.
-SERVICES  := $(sort $(notdir $(wildcard services/*)))
+# A service is a folder under services/ (hand-written main) or generated/
+# (a spec turned into code by axrgen); its binary links its own sources, its
+# handlers, its generated code and the protoc-c output of its .proto.
+SPECS        := $(sort $(filter-out spec/common.yaml,$(wildcard spec/*.yaml)))
+GEN_SERVICES := $(sort $(patsubst generated/%/,%,$(dir $(wildcard generated/*/*.proto))))
+SERVICES  := $(sort $(notdir $(wildcard services/*)) $(GEN_SERVICES))
 SVC_BIN   := $(SERVICES:%=$(BUILD)/bin/axr-%)
 
 TOOL_SRC  := $(sort $(wildcard tests/tools/*.c))
@@ -126,7 +129,15 @@ $(BUILD)/tests/%: tests/unit/%.c $(TEST_PROTO_OBJ) $(BUILD)/libaxrgen.a $(BUILD)
 # Services ---------------------------------------------------------------
 define SERVICE_RULES
 $(1)_SRC := $$(sort $$(wildcard services/$(1)/*.c handlers/$(1)/*.c generated/$(1)/*.c))
-$(1)_OBJ := $$($(1)_SRC:%.c=$(BUILD)/obj/%.o)
+$(1)_PB  := $$(if $$(wildcard generated/$(1)/$(1).proto),$(BUILD)/gen/$(1)/$(1).pb-c.c)
+$(1)_OBJ := $$($(1)_SRC:%.c=$(BUILD)/obj/%.o) $$($(1)_PB:%.c=%.o)
+$(BUILD)/obj/services/$(1)/%.o $(BUILD)/obj/handlers/$(1)/%.o $(BUILD)/obj/generated/$(1)/%.o: CPPFLAGS += -I$(BUILD)/gen/$(1) -Igenerated/$(1)
+$$(filter-out $$($(1)_PB:%.c=%.o),$$($(1)_OBJ)): | $$($(1)_PB)
+$(BUILD)/gen/$(1)/$(1).pb-c.c $(BUILD)/gen/$(1)/$(1).pb-c.h: generated/$(1)/$(1).proto
+	@mkdir -p $$(dir $$@)
+	protoc-c --proto_path=generated/$(1) --c_out=$(BUILD)/gen/$(1) $$<
+$(BUILD)/gen/$(1)/$(1).pb-c.o: $(BUILD)/gen/$(1)/$(1).pb-c.c
+	$$(CC) $$(CPPFLAGS) $$(PB_CFLAGS) -c $$< -o $$@
 $(BUILD)/bin/axr-$(1): $$($(1)_OBJ) $(BUILD)/libaxr.a
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
@@ -155,9 +166,19 @@ bench: deps
 
 # Fuzzing: clang + libFuzzer, every target links the runtime and generator.
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -Iruntime -Icodegen -I. -I$(BUILD)/gen/runtime $(PKG_CFLAGS)
-$(BUILD)/fuzz/%: fuzz/%.c $(RUNTIME_SRC) $(CODEGEN_SRC) $(RUNTIME_PROTO_C)
+# The runtime and generator are built once more with clang and the
+# sanitizers (in their own tree), and every fuzz target links those archives.
+FUZZ_LIBDIR := $(BUILD)/fuzzlib
+FUZZ_LIBS   := $(FUZZ_LIBDIR)/libaxrgen.a $(FUZZ_LIBDIR)/libaxr.a
+.PHONY: fuzz-libs
+fuzz-libs:
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_LIBDIR) CC=$(FUZZ_CC) WARN=-std=c11 \
+		OPT="-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined" \
+		$(FUZZ_LIBS)
+$(FUZZ_LIBS): fuzz-libs
+$(BUILD)/fuzz/%: fuzz/%.c $(FUZZ_LIBS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(PKG_LIBS) -lm -pthread
+	$(FUZZ_CC) $(FUZZ_FLAGS) -I$(FUZZ_LIBDIR)/gen/runtime -o $@ $< $(FUZZ_LIBS) $(PKG_LIBS) -lm -pthread
 
 fuzz: deps $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do \
@@ -176,3 +197,7 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(RUNTIME_OBJ:.o=.d) $(CODEGEN_OBJ:.o=.d) $(BUILD)/obj/codegen/main.d
+
+# Regenerate generated/ (and the gateway's routing blocks) from spec/.
+generate: $(BUILD)/bin/axrgen
+	$(BUILD)/bin/axrgen generate --out generated --gateway gateway $(SPECS)

@@ -15,6 +15,7 @@
 #include <json-c/linkhash.h>
 
 #include "err.h"
+#include "utf8.h"
 
 /* Where the parser is, for error paths: one frame per open container. */
 typedef struct axr__jframe {
@@ -88,23 +89,25 @@ axr__json_fail(axr__parser_t *ps, const unsigned char *at, int code, const char 
 	return code;
 }
 
-/* Writes a short, printable excerpt of s (for messages). */
+/* Writes a short, printable excerpt of s (for messages); size >= 4. */
 static const char *axr__excerpt(char *dst, size_t size, const char *s, size_t len)
 {
-	size_t o = 0;
-	for (size_t i = 0; i < len && o + 5 < size; i++) {
+	size_t o = 0, i = 0;
+
+	for (; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7f || c == '"' || c == '\\')
-			o += (size_t)snprintf(dst + o, size - o, "\\x%02X", c);
+		bool escape = c < 0x20 || c == 0x7f || c == '"' || c == '\\';
+		size_t need = escape ? 4 : 1;
+		if (o + need + 4 > size) /* keep room for "..." and the NUL */
+			break;
+		if (escape)
+			snprintf(dst + o, 5, "\\x%02X", c);
 		else
-			dst[o++] = (char)c;
+			dst[o] = (char)c;
+		o += need;
 	}
-	if (o + 5 >= size && size > 4) {
-		/* cut at a code point boundary and mark the cut */
-		while (o > 0 && ((unsigned char)dst[o - 1] & 0xC0) == 0x80)
-			o--;
-		if (o > 0 && (unsigned char)dst[o - 1] >= 0xC0)
-			o--;
+	if (i < len) {
+		o = axr_utf8_boundary(dst, o); /* do not cut a character in two */
 		memcpy(dst + o, "...", 3);
 		o += 3;
 	}

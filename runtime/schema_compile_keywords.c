@@ -449,16 +449,19 @@ static int axr__c_discriminator(axr_schema_doc_t *d, json_object *node, const ch
 			continue;
 		const char *slash = strrchr(json_object_get_string(ref), '/');
 		const char *value = slash ? slash + 1 : json_object_get_string(ref);
+		const axr_schema_t *branch;
+		if ((rc = axr__sc_compile(d, b, base, where, &branch)) != 0)
+			return rc;
+		/* an explicit mapping replaces the implicit name of its schema */
 		bool known = false;
 		for (size_t k = 0; k < n && !known; k++)
-			known = strcmp(e[k].value, value) == 0;
+			known = strcmp(e[k].value, value) == 0 || e[k].schema == branch ||
+				(branch != NULL && e[k].schema == branch->ref);
 		if (known)
 			continue;
 		if ((e[n].value = axr_arena_strdup(d->arena, value)) == NULL)
 			return AXR_ENOMEM;
-		if ((rc = axr__sc_compile(d, b, base, where, &e[n].schema)) != 0)
-			return rc;
-		n++;
+		e[n++].schema = branch;
 	}
 	disc->mapping = e;
 	disc->n_mapping = n;

@@ -8,6 +8,7 @@
 
 #include "err.h"
 #include "json.h"
+#include "utf8.h"
 #include "validate_internal.h"
 
 /* ---- numbers */
@@ -461,25 +462,28 @@ void axr__value_describe(const axr_value_t *v, char *buf, size_t size)
 	case AXR_VALUE_STRING:
 		break;
 	}
-	if (size < 8) {
-		snprintf(buf, size, "\"\"");
+	if (size < 12) {
+		snprintf(buf, size, "\"...\"");
 		return;
 	}
 	buf[o++] = '"';
-	for (size_t i = 0; i < v->u.string.len; i++) {
+	size_t i = 0;
+	for (; i < v->u.string.len; i++) {
 		unsigned char c = (unsigned char)v->u.string.ptr[i];
-		if (o + 8 >= size) {
-			while (o > 1 && ((unsigned char)buf[o - 1] & 0xC0) == 0x80)
-				o--;
-			if (o > 1 && (unsigned char)buf[o - 1] >= 0xC0)
-				o--;
-			o += (size_t)snprintf(buf + o, size - o, "...");
+		bool escape = c < 0x20 || c == '"' || c == '\\';
+		size_t need = escape ? 6 : 1;
+		if (o + need + 5 > size) /* room for "...", the quote and the NUL */
 			break;
-		}
-		if (c < 0x20 || c == '"' || c == '\\')
-			o += (size_t)snprintf(buf + o, size - o, "\\u%04x", c);
+		if (escape)
+			snprintf(buf + o, 7, "\\u%04x", c);
 		else
-			buf[o++] = (char)c;
+			buf[o] = (char)c;
+		o += need;
+	}
+	if (i < v->u.string.len) {
+		o = 1 + axr_utf8_boundary(buf + 1, o - 1);
+		memcpy(buf + o, "...", 3);
+		o += 3;
 	}
 	snprintf(buf + o, size - o, "\"");
 }

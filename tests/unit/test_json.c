@@ -196,6 +196,19 @@ static void test_rejects_duplicate_keys(void **state)
 	assert_string_equal(err.path, "/x/0/b");
 	/* an escaped spelling of the same key is the same key */
 	REJECT("{\"a\":1,\"\\u0061\":2}", AXR_EPARSE, "duplicate key \"a\"");
+	/* a long key full of characters the message escapes is cut, not overrun */
+	char text[256];
+	size_t o = 0;
+	for (int k = 0; k < 2; k++) {
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "%si", k ? ":1,\"" : "{\"");
+		for (int i = 0; i < 40; i++)
+			o += (size_t)snprintf(text + o, sizeof(text) - o, "\\\\");
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "\"");
+	}
+	snprintf(text + o, sizeof(text) - o, ":2}");
+	assert_int_equal(parse(text, &v, &err), AXR_EPARSE);
+	assert_string_equal(err.message, "duplicate key \"i\\x5C\\x5C\\x5C\\x5C\\x5C\\x5C\\x5C"
+					 "\\x5C\\x5C\\x5C...\"");
 	assert_int_equal(parse("{\"a\":1,\"A\":2,\"a \":3}", &v, &err), 0);
 	assert_int_equal(json_object_object_length(v), 3);
 	json_object_put(v);

@@ -63,6 +63,8 @@ SPECS        := $(sort $(filter-out spec/common.yaml,$(wildcard spec/*.yaml)))
 GEN_SERVICES := $(sort $(patsubst generated/%/,%,$(dir $(wildcard generated/*/*.proto))))
 SERVICES  := $(sort $(notdir $(wildcard services/*)) $(GEN_SERVICES))
 SVC_BIN   := $(SERVICES:%=$(BUILD)/bin/axr-%)
+# Handlers may exist before their service has a main (unit-tested cores).
+ALL_SVC   := $(sort $(SERVICES) $(notdir $(wildcard handlers/*)))
 
 TOOL_SRC  := $(sort $(wildcard tests/tools/*.c))
 TOOL_BIN  := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
@@ -141,8 +143,18 @@ $(BUILD)/gen/$(1)/$(1).pb-c.o: $(BUILD)/gen/$(1)/$(1).pb-c.c
 $(BUILD)/bin/axr-$(1): $$($(1)_OBJ) $(BUILD)/libaxr.a
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+# tests/unit/<svc>/test_*.c: unit tests of a service's handlers, linked
+# with everything of the service but its main().
+$(1)_TEST_SRC := $$(sort $$(wildcard tests/unit/$(1)/test_*.c))
+$(1)_TEST_BIN := $$($(1)_TEST_SRC:tests/unit/$(1)/%.c=$(BUILD)/tests/$(1)_%)
+$(1)_LIB_OBJ  := $$(filter-out %_main.o $(BUILD)/obj/services/%,$$($(1)_OBJ))
+unit: $$($(1)_TEST_BIN)
+$(BUILD)/tests/$(1)_%: tests/unit/$(1)/%.c $$($(1)_LIB_OBJ) $(BUILD)/libaxr.a
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CPPFLAGS) -I$(BUILD)/gen/$(1) -Igenerated/$(1) -Ihandlers/$(1) $$(CFLAGS) $$(LDFLAGS) -o $$@ $$< \
+		$$($(1)_LIB_OBJ) $(BUILD)/libaxr.a $$(LDLIBS) -lcmocka
 endef
-$(foreach s,$(SERVICES),$(eval $(call SERVICE_RULES,$(s))))
+$(foreach s,$(ALL_SVC),$(eval $(call SERVICE_RULES,$(s))))
 
 # Sanitizer build of the unit tests, in its own tree.
 asan-unit:

@@ -311,6 +311,11 @@ static void *axr__io_main(void *arg)
 	if (o->io_init)
 		o->io_init(io->base, io->index, o->ctx);
 	event_base_loop(io->base, EVLOOP_NO_EXIT_ON_EMPTY);
+	/* Connections still open after the drain close here, on their own
+	 * thread and before io_fini, so upgrade handlers' on_close can still
+	 * use the per-thread state io_fini tears down. */
+	while (io->conns)
+		axr__conn_close(io->conns);
 	if (o->io_fini)
 		o->io_fini(io->base, io->index, o->ctx);
 	return NULL;
@@ -413,6 +418,7 @@ int axr_server_start(axr_server_t *s)
 		if (pthread_create(&s->io[i].thread, NULL, axr__io_main, &s->io[i]) != 0)
 			return AXR_ENOMEM;
 	}
+	axr_log_info("listening on %s:%d (%d I/O threads, %ld workers)", s->cfg->host, s->port, n, s->cfg->workers);
 	return 0;
 }
 

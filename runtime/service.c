@@ -178,8 +178,6 @@ int axr_service_main(const axr_service_def_t *def, int argc, char **argv)
 	}
 	if (axr_server_start(srv) != 0)
 		goto out;
-	axr_log_info("listening on %s:%d (%ld I/O threads, %ld workers)", cfg.host, axr_server_port(srv),
-	             cfg.threads, cfg.workers);
 	status = axr_server_run(srv) == 0 ? 0 : 1;
 out:
 	axr_server_free(srv);

@@ -267,6 +267,28 @@ const axr_property_t *axr__find_property(const axr_schema_t *s, const char *name
 	return NULL;
 }
 
+/* Runs a pattern. False when it could not decide: too complex or not UTF-8
+ * (reported at `path`), or a broken pattern or no memory (fatal). */
+static bool axr__match(axr__vctx_t *c, const axr__path_t *path, axr_regex_t *re, const char *s,
+		       size_t len, bool *hit)
+{
+	int rc;
+
+	if (axr_regex_prepare(re, NULL, 0) != 0) {
+		axr__fatal(c, AXR_ECONFIG);
+		return false;
+	}
+	if ((rc = axr_regex_match(re, s, len, hit)) == 0)
+		return true;
+	if (rc == AXR_ERANGE)
+		axr__fail(c, path, "is too complex to match against the pattern %s", re->source);
+	else if (rc == AXR_EINVAL)
+		axr__fail(c, path, "must be valid UTF-8");
+	else
+		axr__fatal(c, rc == AXR_ENOMEM ? AXR_ENOMEM : AXR_EINTERNAL);
+	return false;
+}
+
 static bool axr__v_number(axr__vctx_t *c, const axr_schema_t *s, json_object *v,
 			  const axr__path_t *path)
 {
@@ -313,7 +335,6 @@ static bool axr__v_string(axr__vctx_t *c, const axr_schema_t *s, json_object *v,
 	const char *str = json_object_get_string(v);
 	size_t len = (size_t)json_object_get_string_len(v);
 	bool ok = true, matched;
-	int rc;
 
 	/* code points <= bytes: count only when bytes cannot decide */
 	if (s->min_length > 0 || (s->flags & AXR_SCHEMA_MAX_LENGTH)) {
@@ -331,20 +352,13 @@ static bool axr__v_string(axr__vctx_t *c, const axr_schema_t *s, json_object *v,
 			AXR__FAIL("must be at most %zu characters long", s->max_length);
 	}
 	if (s->pattern != NULL) {
-		if (axr_regex_prepare(s->pattern, NULL, 0) != 0) {
-			axr__fatal(c, AXR_ECONFIG);
-			return false;
-		}
-		rc = axr_regex_match(s->pattern, str, len, &matched);
-		if (rc == AXR_ERANGE)
-			AXR__FAIL("is too complex to match against the pattern %s", s->pattern->source);
-		else if (rc == AXR_EINVAL)
-			AXR__FAIL("must be valid UTF-8");
-		else if (rc != 0) {
-			axr__fatal(c, rc == AXR_ENOMEM ? AXR_ENOMEM : AXR_EINTERNAL);
-			return false;
-		} else if (!matched)
+		if (!axr__match(c, path, s->pattern, str, len, &matched)) {
+			ok = false;
+			if (c->stop)
+				goto out;
+		} else if (!matched) {
 			AXR__FAIL("must match the pattern %s", s->pattern->source);
+		}
 	}
 	if (axr_format_is_string(s->format) && !axr_format_check(s->format, str, len))
 		AXR__FAIL("must be a valid %s", axr_format_name(s->format));
@@ -421,14 +435,11 @@ static bool axr__v_member(axr__vctx_t *c, const axr_schema_t *s, const char *key
 	}
 	for (size_t i = 0; i < s->n_pattern_properties; i++) {
 		const axr_pattern_property_t *pp = &s->pattern_properties[i];
-		int rc = axr_regex_match(pp->regex, key, strlen(key), &hit);
-		if (rc == AXR_ERANGE) {
-			AXR__FAIL("is too complex a name to match against the pattern %s", pp->regex->source);
+		if (!axr__match(c, path, pp->regex, key, strlen(key), &hit)) {
+			ok = false;
+			if (c->stop)
+				goto out;
 			continue;
-		}
-		if (rc != 0) {
-			axr__fatal(c, rc == AXR_ENOMEM ? AXR_ENOMEM : AXR_ECONFIG);
-			return false;
 		}
 		if (hit) {
 			matched = true;

@@ -295,6 +295,8 @@ int axr_regex_prepare(axr_regex_t *re, char *errbuf, size_t size)
 
 	if (cur != NULL && cur != &axr__regex_invalid)
 		return 0;
+	if (cur == &axr__regex_invalid && (errbuf == NULL || size == 0))
+		return AXR_EINVAL; /* known bad; recompile only to explain why */
 	rc = axr__regex_compile(re->source, &code, errbuf, size);
 	if (rc == AXR_EINVAL) {
 		void *expected = NULL;

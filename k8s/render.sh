@@ -146,7 +146,10 @@ case ${1:-} in
 --check)
 	drift=0
 	for f in $(generated_files "$tmp"); do
-		if ! cmp -s "$tmp/$f" "$K8S/$f"; then
+		if [ ! -e "$K8S/$f" ]; then
+			echo "render: k8s/$f is missing (a new service or gateway file?)"
+			drift=1
+		elif ! cmp -s "$tmp/$f" "$K8S/$f"; then
 			echo "render: k8s/$f differs from a fresh render:"
 			diff -u "$K8S/$f" "$tmp/$f" | sed 's/^/  /' | head -40 || true
 			drift=1

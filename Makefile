@@ -213,3 +213,4 @@ clean:
 # Regenerate generated/ (and the gateway's routing blocks) from spec/.
 generate: $(BUILD)/bin/axrgen
 	$(BUILD)/bin/axrgen generate --out generated --gateway gateway $(SPECS)
+	sh k8s/render.sh

@@ -1,6 +1,4 @@
-#!/bin/sh	_pattern=${AXR_GATEWAY_UPSTREAM:-}
-	[ -n "$_pattern" ] || _pattern='127.0.0.1:{port}'
-	printf '%s\n' "$_pattern" |
+#!/bin/sh
 # gateway.sh: render and check the nginx gateway bundle (nginx.conf + gateway/ + per-environment files).
 #
 # Usage: scripts/gateway.sh COMMAND ARGS...
@@ -17,7 +15,7 @@
 #                               Run it with: nginx -p PREFIX/ -c DIR/nginx.conf (or stack.sh nginx-start).
 #   check                       render with the defaults into a temp folder and run nginx -t on it
 #
-# Kubernetes: AXR_GATEWAY_LISTEN=8080 AXR_GATEWAY_UPSTREAM='axr-{name}:8000' scripts/gateway.sh
+# Kubernetes: AXR_GATEWAY_LISTEN=8080 AXR_GATEWAY_UPSTREAM='axr-{name}:8080' scripts/gateway.sh
 # render k8s/gateway/ renders the files that go into the gateway's ConfigMap.
 set -eu
 

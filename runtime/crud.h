@@ -42,8 +42,10 @@
  *     for a bad query, 409 naming the property of a unique violation,
  *     409 for a stale version, 404 for a missing or foreign row, 403, 401,
  *     503 when the database is unavailable (the runtime adds Retry-After),
- *     500 for anything else. No SQL text or server message reaches the
- *     client; req->error_reason gets the detail for the log.
+ *     500 for anything else (including a jsonb column held in a message or
+ *     repeated field until runtime/codec.c lands: AXR_ENOTIMPL, row.h). No
+ *     SQL text or server message reaches the client; req->error_reason
+ *     gets the detail for the log.
  *   - Writes are single statements, committed when they return; after a
  *     successful write, axr_crud_on_change (if set) is called. Called
  *     inside an axr_db_tx_run() transaction, the hook runs before the
@@ -127,9 +129,10 @@ int axr_crud_truncate(axr_request_t *req, axr_db_t *db, const axr_entity_t *e,
                       const axr_query_options_t *qopt, axr_crud_result_t *out);
 
 /*
- * True when the caller bypasses ownership: req->auth (an axr_jwt_claims_t,
- * jwt.h) has one of e->trusted_roles, or "admin" when the entity names
- * none. Anonymous callers are never trusted.
+ * True when the caller bypasses ownership: its token carries one of
+ * e->trusted_roles (axr_request_has_role, auth.h), or "admin" when the
+ * entity names none (trusted_roles == NULL). Anonymous callers are never
+ * trusted.
  */
 bool axr_crud_caller_trusted(const axr_request_t *req, const axr_entity_t *e);
 

@@ -48,14 +48,24 @@ static void axr__reading(axr__conn_t *c, int on)
 		event_del(c->rev);
 }
 
+/* The upgrade's context goes back to its handler: after an upgraded
+ * connection ends, or when the 101 was never sent (an error answer, a
+ * drain, a failed write). */
+static void axr__upgrade_release(axr__conn_t *c)
+{
+	const axr_upgrade_ops_t *ops = c->up_ops;
+	if (ops == NULL || (c->state != AXR__CONN_UPGRADED && !c->upgrade_pending))
+		return;
+	c->up_ops = NULL;
+	c->upgrade_pending = 0;
+	if (ops->on_close)
+		ops->on_close(c, c->up_ctx);
+}
+
 void axr__conn_close(axr__conn_t *c)
 {
 	axr__io_t *io = c->io;
-	if (c->state == AXR__CONN_UPGRADED && c->up_ops && c->up_ops->on_close) {
-		const axr_upgrade_ops_t *ops = c->up_ops;
-		c->up_ops = NULL;
-		ops->on_close(c, c->up_ctx);
-	}
+	axr__upgrade_release(c);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -343,6 +353,7 @@ static void axr__conn_written(axr__conn_t *c)
 		axr__conn_upgraded(c);
 		return;
 	}
+	axr__upgrade_release(c); /* marked for upgrade, but no 101 went out */
 	if (c->close_after || !c->keep_alive || atomic_load(&c->io->srv->draining)) {
 		shutdown(c->fd, SHUT_WR);
 		c->state = AXR__CONN_LINGER;
@@ -567,7 +578,10 @@ fail:
 void axr__conn_drain(axr__conn_t *c)
 {
 	if (c->state == AXR__CONN_UPGRADED) {
-		axr_upconn_close(c);
+		if (c->up_ops->on_drain && !c->closing)
+			c->up_ops->on_drain(c, c->up_ctx);
+		else
+			axr_upconn_close(c);
 		return;
 	}
 	if (c->state == AXR__CONN_HEAD && c->in.len == 0)

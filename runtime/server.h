@@ -70,8 +70,6 @@ int axr_server_draining(const axr_server_t *s);
 /* Stops what still runs and frees everything. */
 void axr_server_free(axr_server_t *s);
 
-#endif
-
 /* ---- connection upgrade (websockets) ----------------------------------- */
 
 /*
@@ -90,8 +88,15 @@ typedef struct axr_upgrade_ops {
 	/* Bytes from the peer (also those that arrived with the request). */
 	void (*on_data)(axr_upconn_t *c, void *ctx, const uint8_t *data, size_t len);
 	/* The connection is gone (peer closed, error, or after axr_upconn_close
-	 * once flushed). `ctx` is never used by the runtime afterwards. */
+	 * once flushed), or the upgrade never happened (the answer was not a 101,
+	 * the server was draining, the write failed: on_open was not called).
+	 * Called exactly once per axr_request_upgrade(); `ctx` is never used by
+	 * the runtime afterwards. */
 	void (*on_close)(axr_upconn_t *c, void *ctx);
+	/* The server started draining (SIGTERM): say goodbye (a websocket close
+	 * 1001) and call axr_upconn_close() soon; the drain timeout bounds it.
+	 * NULL: the runtime calls axr_upconn_close() at once. */
+	void (*on_drain)(axr_upconn_t *c, void *ctx);
 } axr_upgrade_ops_t;
 
 /* Marks the request's connection for upgrade after its 101 response. Returns
@@ -111,3 +116,5 @@ void axr_upconn_close(axr_upconn_t *c);
 
 /* The connection's event loop, for the caller's own timers. */
 struct event_base *axr_upconn_base(const axr_upconn_t *c);
+
+#endif

@@ -9,6 +9,7 @@
 #include <openssl/sha.h>
 
 #include "err.h"
+#include "server_internal.h"
 
 static const char axr__ws_guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
@@ -195,6 +196,31 @@ int axr_ws_handshake_check(const axr_ws_handshake_config_t *config, const axr_ht
 		return axr__ws_reject(out, AXR_EINTERNAL, 500, "cannot compute Sec-WebSocket-Accept");
 	out->status = 101;
 	return 0;
+}
+
+int axr_ws_handshake_check_request(const axr_ws_handshake_config_t *config, const axr_request_t *req,
+                                   axr_ws_handshake_t *out)
+{
+	axr_http_head_t head;
+	bool connection_upgrade = false, has_upgrade = false;
+	size_t i;
+
+	/* Only what axr_ws_handshake_check() reads; headers[] is filled below. */
+	head.method = req->method;
+	head.minor_version = req->conn != NULL && req->conn->http10 ? 0 : 1;
+	head.nheaders = req->nheaders < AXR_HTTP_MAX_HEADERS ? req->nheaders : AXR_HTTP_MAX_HEADERS;
+	for (i = 0; i < head.nheaders; i++) {
+		const axr_http_header_t *h = &req->headers[i];
+
+		head.headers[i] = *h;
+		if (axr__ws_equals(h->name, h->name_len, "connection"))
+			connection_upgrade = connection_upgrade || axr__ws_list_has(h->value, h->value_len, "upgrade");
+		else if (axr__ws_equals(h->name, h->name_len, "upgrade"))
+			has_upgrade = true;
+	}
+	/* As the head parser sets it: Connection lists upgrade and Upgrade is present. */
+	head.upgrade = connection_upgrade && has_upgrade;
+	return axr_ws_handshake_check(config, &head, out);
 }
 
 int axr_ws_handshake_response(const axr_ws_handshake_t *hs, char *buf, size_t cap, size_t *len)

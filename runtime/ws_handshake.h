@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "http.h"
+#include "request.h"
 
 /* A response header the caller must add (static strings). */
 typedef struct axr_ws_header {
@@ -69,6 +70,16 @@ typedef struct axr_ws_handshake {
  */
 int axr_ws_handshake_check(const axr_ws_handshake_config_t *config, const axr_http_head_t *head,
                            axr_ws_handshake_t *out);
+
+/*
+ * The same check at handler time, on the request the server built (an
+ * AXR_ROUTE_UPGRADE|AXR_ROUTE_INLINE route): its NUL-terminated headers, its
+ * method and the HTTP version of its connection. Same results as
+ * axr_ws_handshake_check(); only the first AXR_HTTP_MAX_HEADERS headers are
+ * read (the server's parser never passes more).
+ */
+int axr_ws_handshake_check_request(const axr_ws_handshake_config_t *config, const axr_request_t *req,
+                                   axr_ws_handshake_t *out);
 
 /* Computes Sec-WebSocket-Accept for `key` (the header value as sent):
  * base64(SHA-1(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")), NUL-terminated

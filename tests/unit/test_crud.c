@@ -742,6 +742,35 @@ static void test_crud_run_dispatches_every_kind(void **state)
 	assert_int_equal(fix_scalar(db, "SELECT count(*) FROM gadget"), 0);
 }
 
+static void test_crud_fixed_statements_are_named_and_prepared_once_per_connection(void **state)
+{
+	(void)state;
+	axr_db_t *fresh = NULL;
+	axr_crud_result_t res;
+	char uid[37];
+	create_item(&alice, "prepared", 1, uid);
+	assert_int_equal(axr_db_new(fdb.url, NULL, &fresh), 0);
+	assert_int_equal(axr_crud_db_prepare(fresh, &fix_item), 0);
+	static const char *const names[] = {"axr:item:insert", "axr:item:get", "axr:item:get:own", "axr:item:get:ident",
+	                                    "axr:item:get:ident:own", "axr:item:update:own", "axr:item:delete:ident",
+	                                    "axr:item:version:own"};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (axr_db_prepare(fresh, names[i], "SELECT 1", 0) != AXR_EEXISTS)
+			print_error("%s is not registered\n", names[i]);
+		assert_int_equal(axr_db_prepare(fresh, names[i], "SELECT 1", 0), AXR_EEXISTS);
+	}
+	/* Gadget has no owner or identifier: no such variants. */
+	assert_int_equal(axr_crud_db_prepare(fresh, &fix_gadget), 0);
+	assert_int_equal(axr_db_prepare(fresh, "axr:gadget:get:own", "SELECT 1", 0), 0);
+	for (int i = 0; i < 3; i++) {
+		assert_answer(&alice, axr_crud_get(fix_call(&alice, NULL), fresh, &fix_item, uid, &res), 0);
+		assert_int_equal(fix_scalar(fresh, "SELECT count(*) FROM pg_prepared_statements"), 1);
+	}
+	assert_answer(&alice, axr_crud_get(fix_call(&alice, NULL), fresh, &fix_item, "prepared", &res), 0);
+	assert_int_equal(fix_scalar(fresh, "SELECT count(*) FROM pg_prepared_statements"), 2);
+	axr_db_free(fresh);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup(name, reset_tables)
@@ -762,6 +791,7 @@ int main(void)
 		T(test_crud_errors_are_safe_when_the_database_is_down),
 		T(test_crud_refuses_broken_entity_tables),
 		T(test_crud_run_dispatches_every_kind),
+		T(test_crud_fixed_statements_are_named_and_prepared_once_per_connection),
 	};
 #undef T
 	return cmocka_run_group_tests_name("crud", tests, group_setup, group_teardown);

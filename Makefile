@@ -113,6 +113,8 @@ $(BUILD)/gen/tests/%.pb-c.c $(BUILD)/gen/tests/%.pb-c.h: tests/unit/proto/%.prot
 	@mkdir -p $(dir $@)
 	protoc-c --proto_path=tests/unit/proto --c_out=$(BUILD)/gen/tests $<
 
+.SECONDARY: $(TEST_PROTO_C) $(TEST_PROTO_OBJ) $(RUNTIME_PROTO_C) $(RUNTIME_PROTO_O)
+
 $(BUILD)/gen/tests/%.pb-c.o: $(BUILD)/gen/tests/%.pb-c.c
 	$(CC) $(CPPFLAGS) $(PB_CFLAGS) -c $< -o $@
 

@@ -294,7 +294,8 @@ int account_user_delete(account_t *acc, axr_db_t *db, const account_caller_t *ca
  * and refresh token families that expired or were revoked more than a day
  * ago (their tokens go with them), in bounded batches. Log-ins run it now
  * and then by themselves; a service may also call it from a timer. Safe on
- * every replica at once. *removed (may be NULL) receives the rows deleted.
+ * every replica at once. *removed (may be NULL) receives the rows deleted
+ * (attempts, families and tokens; not the tokens deleted with a family).
  */
 int account_cleanup(account_t *acc, axr_db_t *db, long *removed);
 

@@ -114,6 +114,10 @@ static inline int acct_setup(const char *tag)
 	if (acct_exec_on(F.admin_url, sql) != 0)
 		return -1;
 	snprintf(sql, sizeof sql, "CREATE DATABASE %s TEMPLATE template0 ENCODING 'UTF8'", F.dbname);
+	if (acct_exec_on(F.admin_url, sql) != 0)
+		return -1;
+	/* A test database needs no durable commits: faster on a busy box. */
+	snprintf(sql, sizeof sql, "ALTER DATABASE %s SET synchronous_commit TO off", F.dbname);
 	if (acct_exec_on(F.admin_url, sql) != 0 || axr_db_new(F.url, NULL, &F.db) != 0 ||
 	    account_schema_apply(F.db) != 0)
 		return -1;
@@ -166,9 +170,12 @@ static inline int acct_test_setup(void **state)
 	(void)state;
 	F.now = ACCT_T0;
 	F.arena = axr_arena_new(0);
+	/* DELETE, not TRUNCATE: a few rows go much faster than new files. */
 	return F.arena && axr_db_exec(F.db, NULL,
-	                              "TRUNCATE \"user\", \"role\", account_password, account_device,"
-	                              " account_refresh_family, account_refresh_token, account_login_attempt",
+	                              "WITH a AS (DELETE FROM \"user\"), b AS (DELETE FROM \"role\"),"
+	                              " c AS (DELETE FROM account_password), d AS (DELETE FROM account_device),"
+	                              " e AS (DELETE FROM account_refresh_family), f AS (DELETE FROM account_refresh_token),"
+	                              " g AS (DELETE FROM account_login_attempt) SELECT 1",
 	                              0, NULL, NULL, NULL, NULL) == 0
 	           ? 0
 	           : -1;

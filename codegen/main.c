@@ -1,10 +1,12 @@
-/* main.c: the axrgen command line: check, dump and stats over OpenAPI specs. */
+/* main.c: the axrgen command line: check, dump, stats and generate over OpenAPI specs. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "err.h"
+#include "generate.h"
 #include "model.h"
 
 static int axrgen_usage(FILE *out)
@@ -12,9 +14,20 @@ static int axrgen_usage(FILE *out)
 	fprintf(out, "usage: axrgen check [OPTION]... FILE...   read and check specs (diagnostics on stderr)\n"
 		     "       axrgen dump [OPTION]... FILE...    print the checked model (stable text)\n"
 		     "       axrgen stats [OPTION]... FILE...   print counts, warnings by kind, read time\n"
+		     "       axrgen generate [OPTION]... [FILE]...\n"
+		     "                                        write each spec's service as C (docs/axrgen.md)\n"
 		     "Options:\n"
 		     "  --extern-schema NAME   NAME may be $ref'd under components/schemas without\n"
 		     "                         being defined (a warning; read as any value)\n"
+		     "generate options:\n"
+		     "  --out DIR              generated code goes to DIR/<svc>/ (default: generated)\n"
+		     "  --gateway DIR          write DIR/routes-<svc>.conf, the nginx routes\n"
+		     "  --handlers DIR         scaffold missing handler files in DIR/<svc>/ (default:\n"
+		     "                         handlers); existing files are never touched\n"
+		     "  --no-scaffold          do not scaffold handler files\n"
+		     "  --stubs                write <svc>_stubs.c: every handler answers 501 (no scaffolds)\n"
+		     "  --lock-dir DIR         write changed <svc>.lock files to DIR instead of beside\n"
+		     "                         the spec (they are always read from beside the spec)\n"
 		     "Exit status: 0 ok, 1 the specs have errors, 2 usage or system error.\n");
 	return 2;
 }
@@ -81,32 +94,53 @@ int main(int argc, char **argv)
 		axrgen_usage(stdout);
 		return 0;
 	}
-	if (argc < 3)
+	if (argc < 2)
 		return axrgen_usage(stderr);
 	const char *cmd = argv[1];
-	if (strcmp(cmd, "check") != 0 && strcmp(cmd, "dump") != 0 && strcmp(cmd, "stats") != 0)
+	bool generate = strcmp(cmd, "generate") == 0;
+	if (strcmp(cmd, "check") != 0 && strcmp(cmd, "dump") != 0 && strcmp(cmd, "stats") != 0 && !generate)
 		return axrgen_usage(stderr);
 
-	axrgen_options_t opt = { 0 };
+	axrgen_options_t opt = {0};
+	axrgen_generate_options_t gopt = {.out_dir = "generated", .handlers_dir = "handlers", .log = stdout};
 	const char **externs = calloc((size_t)argc, sizeof(*externs));
 	int first = 2;
 	if (externs == NULL)
 		return 2;
 	opt.extern_schemas = externs;
 	while (first < argc && strncmp(argv[first], "--", 2) == 0) {
-		if (strcmp(argv[first], "--extern-schema") == 0 && first + 1 < argc) {
-			externs[opt.n_extern_schemas++] = argv[first + 1];
-			first += 2;
-		} else if (strcmp(argv[first], "--") == 0) {
+		const char *o = argv[first];
+		const char *arg = first + 1 < argc ? argv[first + 1] : NULL;
+		int used = 2;
+		if (strcmp(o, "--extern-schema") == 0 && arg) {
+			externs[opt.n_extern_schemas++] = arg;
+		} else if (generate && strcmp(o, "--out") == 0 && arg) {
+			gopt.out_dir = arg;
+		} else if (generate && strcmp(o, "--gateway") == 0 && arg) {
+			gopt.gateway_dir = arg;
+		} else if (generate && strcmp(o, "--handlers") == 0 && arg) {
+			gopt.handlers_dir = arg;
+		} else if (generate && strcmp(o, "--lock-dir") == 0 && arg) {
+			gopt.lock_dir = arg;
+		} else if (generate && strcmp(o, "--no-scaffold") == 0) {
+			gopt.handlers_dir = NULL;
+			used = 1;
+		} else if (generate && strcmp(o, "--stubs") == 0) {
+			gopt.stubs = true;
+			used = 1;
+		} else if (strcmp(o, "--") == 0) {
 			first++;
 			break;
 		} else {
 			free(externs);
 			return axrgen_usage(stderr);
 		}
+		first += used;
 	}
 	if (first == argc) {
 		free(externs);
+		if (generate)
+			return 0; /* no specs (yet): nothing to generate */
 		return axrgen_usage(stderr);
 	}
 
@@ -128,6 +162,12 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "dump") == 0 && status == 0 && axrgen_model_dump(m, stdout) != 0) {
 		fprintf(stderr, "axrgen: cannot write the dump\n");
 		status = 2;
+	}
+	if (generate && status == 0) {
+		rc = axrgen_generate(m, &gopt, stderr, NULL);
+		status = rc == 0 ? 0 : rc == AXR_EVALIDATION ? 1 : 2;
+		if (rc != 0 && rc != AXR_EVALIDATION && rc != AXR_EIO)
+			fprintf(stderr, "axrgen: %s\n", axr_strerror(rc));
 	}
 	if (fflush(stdout) != 0)
 		status = 2;

@@ -139,6 +139,11 @@ typedef struct axr_schema axr_schema_t;
 typedef struct axr_property {
 	const char *name;           /* JSON name as in the spec */
 	const axr_schema_t *schema; /* NULL = any value */
+	/* The protobuf field number that carries this property in the message
+	 * the schema maps to (docs/model-mapping.md); 0 = none (the schema is
+	 * not a message, or the property has no field). The validator ignores
+	 * it; the codec (codec.h) maps properties to fields by it. */
+	uint32_t field;
 } axr_property_t;
 
 /* patternProperties: names matching `regex` are validated against `schema`. */

@@ -164,6 +164,24 @@ static inline int acct_teardown(void)
 	return 0;
 }
 
+/* Group set-up and tear-down for cmocka: a test file defines ACCT_TAG
+ * (its database's name part) before including this header. */
+#ifdef ACCT_TAG
+static inline int acct_group_setup(void **state)
+{
+	(void)state;
+	return acct_setup(ACCT_TAG);
+}
+
+static inline int acct_group_teardown(void **state)
+{
+	(void)state;
+	return acct_teardown();
+}
+
+#define ACCT_RUN(tests) cmocka_run_group_tests_name("account_" ACCT_TAG, tests, acct_group_setup, acct_group_teardown)
+#endif
+
 /* Per test: empty tables, clock back at T0, a fresh arena. */
 static inline int acct_test_setup(void **state)
 {

@@ -1,19 +1,8 @@
 /* test_bootstrap.c: the admin account from AXR_ADMIN_NAME/PASSWORD (once, concurrently, never granted to a squatter) and the schema. */
+#define ACCT_TAG "bootstrap"
 #include "account_fixture.h"
 
 #include <pthread.h>
-
-static int group_setup(void **state)
-{
-	(void)state;
-	return acct_setup("bootstrap");
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	return acct_teardown();
-}
 
 /* A context whose admin settings are name/password. */
 static account_t *admin_context(const char *name, const char *password)
@@ -186,5 +175,5 @@ int main(void)
 	    ACCT_TEST(test_replicas_bootstrapping_at_once_create_one_admin),
 	    ACCT_TEST(test_schema_applies_again_and_concurrently),
 	};
-	return cmocka_run_group_tests_name("account_bootstrap", tests, group_setup, group_teardown);
+	return ACCT_RUN(tests);
 }

@@ -1,21 +1,10 @@
 /* test_lockout.c: failed log-in limits per account and per client address, Retry-After, expiry, bursts, cleanup. */
+#define ACCT_TAG "lockout"
 #include "account_fixture.h"
 
 #include <pthread.h>
 
 #define SEC INT64_C(1000000)
-
-static int group_setup(void **state)
-{
-	(void)state;
-	return acct_setup("lockout");
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	return acct_teardown();
-}
 
 static int login(const char *name, const char *password, const char *addr, account_problem_t *p)
 {
@@ -198,5 +187,5 @@ int main(void)
 	    ACCT_TEST(test_a_concurrent_burst_checks_at_most_five_passwords),
 	    ACCT_TEST(test_cleanup_drops_attempts_older_than_an_hour),
 	};
-	return cmocka_run_group_tests_name("account_lockout", tests, group_setup, group_teardown);
+	return ACCT_RUN(tests);
 }

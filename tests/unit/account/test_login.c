@@ -1,20 +1,9 @@
 /* test_login.c: password log-in by name or e-mail, equal answers and timing for unknown logins, device log-in. */
+#define ACCT_TAG "login"
 #include "account_fixture.h"
 
 #include <pthread.h>
 #include <sodium.h>
-
-static int group_setup(void **state)
-{
-	(void)state;
-	return acct_setup("login");
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	return acct_teardown();
-}
 
 static void test_login_by_name_or_email_returns_a_session(void **state)
 {
@@ -251,5 +240,5 @@ int main(void)
 	    ACCT_TEST(test_device_concurrent_first_uses_create_one_account),
 	    ACCT_TEST(test_device_of_a_deleted_user_starts_a_new_guest),
 	};
-	return cmocka_run_group_tests_name("account_login", tests, group_setup, group_teardown);
+	return ACCT_RUN(tests);
 }

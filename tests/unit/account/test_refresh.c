@@ -1,17 +1,6 @@
 /* test_refresh.c: refresh token rotation, family revocation on reuse (parent, grandparent), logout, expiry. */
+#define ACCT_TAG "refresh"
 #include "account_fixture.h"
-
-static int group_setup(void **state)
-{
-	(void)state;
-	return acct_setup("refresh");
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	return acct_teardown();
-}
 
 /* Refreshes `token`; fails the test unless it works. */
 static account_session_t refresh_ok(const char *token)
@@ -188,5 +177,5 @@ int main(void)
 	    ACCT_TEST(test_refresh_of_a_deleted_user_fails_and_revokes),
 	    ACCT_TEST(test_cleanup_removes_old_families_and_tokens),
 	};
-	return cmocka_run_group_tests_name("account_refresh", tests, group_setup, group_teardown);
+	return ACCT_RUN(tests);
 }

@@ -1,19 +1,8 @@
 /* test_register.c: sign-up, password storage, unique names and e-mails, access tokens, JWKS and the KDF cost. */
+#define ACCT_TAG "register"
 #include "account_fixture.h"
 
 #include <sodium.h>
-
-static int group_setup(void **state)
-{
-	(void)state;
-	return acct_setup("register");
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	return acct_teardown();
-}
 
 static void test_register_creates_user_and_logs_it_in(void **state)
 {
@@ -255,5 +244,5 @@ int main(void)
 	    ACCT_TEST(test_context_refuses_bad_key_settings),
 	    ACCT_TEST(test_kdf_cost_of_the_default_limits),
 	};
-	return cmocka_run_group_tests_name("account_register", tests, group_setup, group_teardown);
+	return ACCT_RUN(tests);
 }

@@ -1,17 +1,6 @@
 /* test_users.c: reading, updating and deleting users: ownership (404), admin-only roles and verified (400), versions (409). */
+#define ACCT_TAG "users"
 #include "account_fixture.h"
-
-static int group_setup(void **state)
-{
-	(void)state;
-	return acct_setup("users");
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	return acct_teardown();
-}
 
 static account_caller_t caller_of(const account_session_t *s, bool admin)
 {
@@ -202,5 +191,5 @@ int main(void)
 	    ACCT_TEST(test_update_to_a_taken_name_or_email_names_the_field),
 	    ACCT_TEST(test_delete_is_for_admins_and_removes_everything_attached),
 	};
-	return cmocka_run_group_tests_name("account_users", tests, group_setup, group_teardown);
+	return ACCT_RUN(tests);
 }

@@ -18,7 +18,9 @@
  * typed protobuf-c input) are thin adapters over these functions: they copy
  * the input into the plain structs below, call the core with the worker's
  * database handle and the request's arena, and copy the result out. Nothing
- * here knows HTTP or protobuf.
+ * here knows HTTP or protobuf. The names below never take the form of a
+ * generated handler (account_<x-name>: account_register, account_logout,
+ * account_find_user, ...), so both live in one binary.
  *
  * Conventions of every function below:
  *   - returns 0 or a negative AXR_E* code; the HTTP status is
@@ -303,6 +305,9 @@ int account_cleanup(account_t *acc, axr_db_t *db, long *removed);
 
 /* true when `name` matches ^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$. */
 bool account_name_valid(const char *name);
+
+/* true when `role` matches ^[a-z][a-z0-9_-]{0,31}$ (RoleName). */
+bool account_role_name_valid(const char *role);
 
 /* true when `s` is a canonical lower- or upper-case UUID text (8-4-4-4-12). */
 bool account_uuid_valid(const char *s);

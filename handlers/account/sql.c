@@ -206,6 +206,19 @@ bool account_name_valid(const char *name)
 	return true;
 }
 
+bool account_role_name_valid(const char *role)
+{
+	size_t len = role ? strlen(role) : 0;
+	if (len < 1 || len > 32 || role[0] < 'a' || role[0] > 'z')
+		return false;
+	for (size_t i = 1; i < len; i++) {
+		char c = role[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
 bool account_uuid_valid(const char *s)
 {
 	if (!s || strlen(s) != 36)

@@ -200,9 +200,11 @@ int account_user_update(account_t *acc, axr_db_t *db, const account_caller_t *ca
 		                     "must be 3 to 32 letters, digits, '_', '.' or '-', starting with a letter or digit");
 	if (upd->has_email && upd->email && !(tx.email = account__email_normalize(arena, upd->email)))
 		return account__fail(problem, AXR_EVALIDATION, "/email", "is not an e-mail address");
+	if (upd->has_roles && upd->nroles > AXR_JWT_MAX_ROLES)
+		return account__fail(problem, AXR_EVALIDATION, "/roles", "must be at most 32 roles");
 	for (size_t i = 0; upd->has_roles && i < upd->nroles; i++)
-		if (!upd->roles[i] || !*upd->roles[i])
-			return account__fail(problem, AXR_EVALIDATION, "/roles", "must be role names");
+		if (!account_role_name_valid(upd->roles[i]))
+			return account__fail(problem, AXR_EVALIDATION, "/roles", "must be role names (^[a-z][a-z0-9_-]{0,31}$)");
 	rc = axr_db_tx_run(db, AXR_DB_READ_COMMITTED, account__update_body, &tx, 3);
 	if (rc != 0 && problem)
 		*problem = tx.problem;

@@ -3,6 +3,7 @@
 #include "account_fixture.h"
 
 #include <sodium.h>
+#include <time.h>
 
 static void test_register_creates_user_and_logs_it_in(void **state)
 {
@@ -216,19 +217,23 @@ static void test_kdf_cost_of_the_default_limits(void **state)
 	assert_int_equal(account_config_load(&def, err, sizeof err), 0);
 	char hash[crypto_pwhash_STRBYTES];
 	const int n = 5;
+	struct timespec c0, c1;
 	double t0 = axr_test_now_s();
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
 	for (int i = 0; i < n; i++)
 		assert_int_equal(crypto_pwhash_str(hash, "correct horse battery staple", 28,
 		                                   (unsigned long long)def.pwhash_opslimit, (size_t)def.pwhash_memlimit),
 		                 0);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
 	double hash_ms = (axr_test_now_s() - t0) * 1000 / n;
+	double cpu_ms = ((double)(c1.tv_sec - c0.tv_sec) * 1e3 + (double)(c1.tv_nsec - c0.tv_nsec) / 1e6) / n;
 	t0 = axr_test_now_s();
 	for (int i = 0; i < n; i++)
 		assert_int_equal(crypto_pwhash_str_verify(hash, "correct horse battery staple", 28), 0);
 	double verify_ms = (axr_test_now_s() - t0) * 1000 / n;
-	print_message("KDF cost: argon2id t=%ld m=%ld KiB p=1: %.1f ms per hash, %.1f ms per verification"
-	              " (%d runs each; %s)\n",
-	              def.pwhash_opslimit, def.pwhash_memlimit / 1024, hash_ms, verify_ms, n, hash);
+	print_message("KDF cost: argon2id t=%ld m=%ld KiB p=1: %.1f ms CPU per hash (%.1f ms wall),"
+	              " %.1f ms wall per verification (%d runs each; %s)\n",
+	              def.pwhash_opslimit, def.pwhash_memlimit / 1024, cpu_ms, hash_ms, verify_ms, n, hash);
 	assert_true(hash_ms > 5 && hash_ms < 2000);
 }
 

@@ -106,6 +106,10 @@ static void test_admin_changes_roles_and_verified_and_email_change_unverifies(vo
 	assert_string_equal(u.roles[0], "moderator");
 	assert_string_equal(u.roles[1], "tester");
 	assert_true(u.verified_email);
+	const char *bad_roles[] = {"Admin"};
+	account_user_update_t bad = {.version = 1, .has_roles = true, .roles = bad_roles, .nroles = 1};
+	assert_rc(AXR_EVALIDATION, account_user_update(F.acc, F.db, &admin, a.user.uid, &bad, F.arena, &u, &p));
+	assert_string_equal(p.field, "/roles");
 	/* The user changes the address: it is no longer verified. */
 	account_user_update_t move = {.version = 1, .has_email = true, .email = "Bea@New.Example"};
 	assert_rc(0, account_user_update(F.acc, F.db, &ca, "me", &move, F.arena, &u, &p));

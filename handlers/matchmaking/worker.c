@@ -287,7 +287,7 @@ fail:
 	return rc;
 }
 
-void matchmaking_worker_stop(matchmaking_worker_t *w)
+void matchmaking_worker_stop(matchmaking_worker_t *w, matchmaking_worker_stats_t *stats)
 {
 	if (!w)
 		return;
@@ -296,6 +296,8 @@ void matchmaking_worker_stop(matchmaking_worker_t *w)
 	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
 	pthread_join(w->thread, NULL);
+	if (stats)
+		*stats = w->stats;
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->wake);
 	axr_db_free(w->db);

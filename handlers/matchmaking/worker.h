@@ -59,9 +59,9 @@ typedef struct matchmaking_worker_stats {
 int matchmaking_worker_start(const matchmaking_worker_options_t *opt, matchmaking_worker_t **out);
 
 /* Asks the worker to stop, waits for its current round to end (a round is
- * one transaction per group, never cut in the middle), and frees it. NULL
- * is a no-op. */
-void matchmaking_worker_stop(matchmaking_worker_t *w);
+ * one transaction per group, never cut in the middle), copies its final
+ * counters into *stats when not NULL, and frees it. NULL is a no-op. */
+void matchmaking_worker_stop(matchmaking_worker_t *w, matchmaking_worker_stats_t *stats);
 
 /* A consistent copy of the worker's counters (thread-safe). */
 void matchmaking_worker_stats(matchmaking_worker_t *w, matchmaking_worker_stats_t *out);

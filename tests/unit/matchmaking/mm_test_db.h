@@ -1,4 +1,4 @@
-/* mm_test_db.h: a fresh PostgreSQL database per matchmaking test file, and small query helpers. */
+/* mm_test_db.h: a fresh PostgreSQL database per matchmaking test file, its fixture, and small query helpers. */
 #ifndef AXR_TEST_MM_TEST_DB_H
 #define AXR_TEST_MM_TEST_DB_H
 
@@ -7,9 +7,13 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Include after <cmocka.h>. */
+
+#include "arena.h"
 #include "db.h"
 #include "err.h"
 #include "store.h"
+#include "store_internal.h"
 #include "tests/unit/stack_helper.h"
 
 /*
@@ -114,5 +118,47 @@ static inline int64_t mm_scalar(axr_db_t *db, const char *sql)
 			print_error("%s\n  -> %lld, want %lld\n", (sql), (long long)got_, (long long)(want)); \
 		assert_int_equal(got_, (want));                                                        \
 	} while (0)
+
+/*
+ * The fixture of a test file: its database, a handle on it for the test
+ * thread, and an arena reset before every test.
+ */
+static mm_test_db_t tdb;
+static axr_db_t *db;
+static axr_arena_t *arena;
+
+/* Group setup: the database named after `tag`. 0 or -1. */
+static inline int mm_fixture_open(const char *tag)
+{
+	if (mm_test_db_create(&tdb, tag) != 0)
+		return -1;
+	arena = axr_arena_new(0);
+	return arena && axr_db_new(tdb.url, NULL, &db) == 0 ? 0 : -1;
+}
+
+static inline int mm_fixture_close(void **state)
+{
+	(void)state;
+	axr_db_free(db);
+	axr_arena_free(arena);
+	mm_test_db_destroy(&tdb);
+	return 0;
+}
+
+/* Per-test setup: empty tables, empty arena. */
+static inline int mm_fixture_reset(void **state)
+{
+	(void)state;
+	axr_arena_reset(arena);
+	return axr_db_exec(db, NULL, "TRUNCATE ticket, ticket_member, match", 0, NULL, NULL, NULL, NULL);
+}
+
+/* A fresh user uid (in the arena). */
+static inline const char *mm_new_user(void)
+{
+	char uid[37];
+	assert_int_equal(matchmaking__uuid_v4(uid), 0);
+	return axr_arena_strdup(arena, uid);
+}
 
 #endif

@@ -19,41 +19,10 @@
 #include "store_internal.h"
 #include "tests/unit/expect_msg.h"
 
-static mm_test_db_t tdb;
-static axr_db_t *db;
-static axr_arena_t *arena;
-
 static int group_setup(void **state)
 {
 	(void)state;
-	if (mm_test_db_create(&tdb, "store") != 0)
-		return -1;
-	arena = axr_arena_new(0);
-	return arena && axr_db_new(tdb.url, NULL, &db) == 0 ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	axr_db_free(db);
-	axr_arena_free(arena);
-	mm_test_db_destroy(&tdb);
-	return 0;
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	axr_arena_reset(arena);
-	return axr_db_exec(db, NULL, "TRUNCATE ticket, ticket_member, match", 0, NULL, NULL, NULL, NULL);
-}
-
-/* A fresh user uid. */
-static const char *new_user(void)
-{
-	char uid[37];
-	assert_int_equal(matchmaking__uuid_v4(uid), 0);
-	return axr_arena_strdup(arena, uid);
+	return mm_fixture_open("store") == 0 ? 0 : -1;
 }
 
 static matchmaking_ticket_new_t solo_ticket(const char **user, double skill)
@@ -77,7 +46,7 @@ static matchmaking_ticket_row_t *queue_on(axr_db_t *h, const matchmaking_ticket_
 static void test_store_queues_a_ticket_and_reads_it_back(void **state)
 {
 	(void)state;
-	const char *party[] = {"0A1B2C3D-0000-4000-8000-00000000000A", new_user(), new_user()};
+	const char *party[] = {"0A1B2C3D-0000-4000-8000-00000000000A", mm_new_user(), mm_new_user()};
 	matchmaking_criterion_t criteria[] = {{.name = "region", .value = "eu"}, {.name = "mode", .value = "ranked \"x\""}};
 	matchmaking_ticket_new_t in = {.users = party, .n_users = 3, .host_uid = party[1], .criteria = criteria,
 	                               .n_criteria = 2, .skill = 1234.5, .has_latency = true, .latency = 42,
@@ -115,13 +84,13 @@ static void test_store_queues_a_ticket_and_reads_it_back(void **state)
 	assert_int_equal(matchmaking_store_ticket_get(db, arena, t->uid, NULL, &got), 0); /* trusted */
 	assert_int_equal(matchmaking_store_ticket_get(db, arena, t->uid, "0A1B2C3D-0000-4000-8000-00000000000A", &got),
 	                 0); /* any case */
-	assert_int_equal(matchmaking_store_ticket_get(db, arena, t->uid, new_user(), &got), AXR_ENOTFOUND);
+	assert_int_equal(matchmaking_store_ticket_get(db, arena, t->uid, mm_new_user(), &got), AXR_ENOTFOUND);
 	assert_null(got);
-	assert_int_equal(matchmaking_store_ticket_get(db, arena, new_user(), NULL, &got), AXR_ENOTFOUND);
+	assert_int_equal(matchmaking_store_ticket_get(db, arena, mm_new_user(), NULL, &got), AXR_ENOTFOUND);
 	assert_int_equal(matchmaking_store_ticket_get(db, arena, "x' OR 1=1 --", NULL, &got), AXR_ENOTFOUND);
 
 	/* teamSize 5 stays an integer */
-	const char *one[] = {new_user()};
+	const char *one[] = {mm_new_user()};
 	matchmaking_ticket_new_t exact = solo_ticket(one, 10);
 	exact.team_min = exact.team_max = 5;
 	t = queue_on(db, &exact, 0);
@@ -134,7 +103,7 @@ static void test_store_queues_a_ticket_and_reads_it_back(void **state)
 static void test_store_rejects_invalid_tickets_and_writes_nothing(void **state)
 {
 	(void)state;
-	const char *u[] = {new_user(), new_user()};
+	const char *u[] = {mm_new_user(), mm_new_user()};
 	const char *dup[] = {u[0], u[0]};
 	const char *bad[] = {"not-a-uuid"};
 	matchmaking_criterion_t twice[] = {{.name = "mode", .value = "a"}, {.name = "mode", .value = "b"}};
@@ -171,8 +140,8 @@ static void test_store_rejects_invalid_tickets_and_writes_nothing(void **state)
 static void test_store_allows_one_queued_ticket_per_user(void **state)
 {
 	(void)state;
-	const char *a[] = {new_user()};
-	const char *b[] = {new_user()};
+	const char *a[] = {mm_new_user()};
+	const char *b[] = {mm_new_user()};
 	matchmaking_ticket_new_t in = solo_ticket(a, 1000);
 	matchmaking_ticket_row_t *first = queue_on(db, &in, 0);
 	queue_on(db, &in, AXR_EEXISTS);
@@ -229,7 +198,7 @@ static void test_store_one_queued_ticket_per_user_holds_under_concurrency(void *
 	racer_t r[N];
 	pthread_barrier_t start;
 	pthread_barrier_init(&start, NULL, N);
-	const char *user = new_user();
+	const char *user = mm_new_user();
 	for (int i = 0; i < N; i++) {
 		r[i] = (racer_t){.url = tdb.url, .user = user, .start = &start};
 		assert_int_equal(pthread_create(&th[i], NULL, race_queue, &r[i]), 0);
@@ -248,12 +217,12 @@ static void test_store_one_queued_ticket_per_user_holds_under_concurrency(void *
 static void test_store_cancel_is_for_members_and_only_while_queued(void **state)
 {
 	(void)state;
-	const char *a[] = {new_user()};
+	const char *a[] = {mm_new_user()};
 	matchmaking_ticket_new_t in = solo_ticket(a, 1000);
 	matchmaking_ticket_row_t *t = queue_on(db, &in, 0), *c = NULL;
-	assert_int_equal(matchmaking_store_ticket_cancel(db, arena, t->uid, new_user(), &c), AXR_ENOTFOUND);
+	assert_int_equal(matchmaking_store_ticket_cancel(db, arena, t->uid, mm_new_user(), &c), AXR_ENOTFOUND);
 	assert_null(c);
-	assert_int_equal(matchmaking_store_ticket_cancel(db, arena, new_user(), NULL, &c), AXR_ENOTFOUND);
+	assert_int_equal(matchmaking_store_ticket_cancel(db, arena, mm_new_user(), NULL, &c), AXR_ENOTFOUND);
 	assert_int_equal(matchmaking_store_ticket_cancel(db, arena, t->uid, a[0], &c), 0);
 	assert_int_equal(c->status, MATCHMAKING_CANCELLED);
 	assert_int_equal(c->version, 1);
@@ -263,7 +232,7 @@ static void test_store_cancel_is_for_members_and_only_while_queued(void **state)
 	assert_int_equal(c->status, MATCHMAKING_CANCELLED);
 	assert_int_equal(c->version, 1);
 	/* a matched ticket cannot be cancelled: 409 with its state */
-	const char *b[] = {new_user()}, *d[] = {new_user()};
+	const char *b[] = {mm_new_user()}, *d[] = {mm_new_user()};
 	matchmaking_ticket_new_t bin = solo_ticket(b, 1000), din = solo_ticket(d, 1000);
 	matchmaking_ticket_row_t *tb = queue_on(db, &bin, 0);
 	queue_on(db, &din, 0);
@@ -285,14 +254,14 @@ static void test_store_round_matches_mutual_tickets_and_expires_the_rest(void **
 	const char *u[5][1];
 	matchmaking_ticket_row_t *t[5];
 	for (int i = 0; i < 5; i++) {
-		u[i][0] = new_user();
+		u[i][0] = mm_new_user();
 		matchmaking_ticket_new_t in = solo_ticket(u[i], i < 4 ? 1000 + 10 * i : 2500);
 		if (i == 4)
 			in.max_wait_ms = 300;
 		t[i] = queue_on(db, &in, 0);
 	}
 	/* other criteria never meet these */
-	const char *other[] = {new_user()};
+	const char *other[] = {mm_new_user()};
 	matchmaking_criterion_t casual[] = {{.name = "mode", .value = "casual"}};
 	matchmaking_ticket_new_t oin = solo_ticket(other, 1000);
 	oin.criteria = casual;
@@ -365,7 +334,7 @@ static void test_store_round_skips_tickets_another_replica_holds(void **state)
 	const char *u[4][1];
 	matchmaking_ticket_row_t *t[4];
 	for (int i = 0; i < 4; i++) {
-		u[i][0] = new_user();
+		u[i][0] = mm_new_user();
 		matchmaking_ticket_new_t in = solo_ticket(u[i], 1000);
 		t[i] = queue_on(db, &in, 0);
 	}
@@ -422,7 +391,7 @@ static void *cancel_thread(void *arg)
 static void test_store_cancel_waiting_on_the_matcher_loses_cleanly(void **state)
 {
 	(void)state;
-	const char *a[] = {new_user()}, *b[] = {new_user()};
+	const char *a[] = {mm_new_user()}, *b[] = {mm_new_user()};
 	matchmaking_ticket_new_t ain = solo_ticket(a, 1000), bin = solo_ticket(b, 1000);
 	matchmaking_ticket_row_t *ta = queue_on(db, &ain, 0), *tb = queue_on(db, &bin, 0);
 	/* the matcher's transaction, step by step: claim, then (later) commit MATCH_FOUND */
@@ -449,7 +418,7 @@ static void test_store_cancel_waiting_on_the_matcher_loses_cleanly(void **state)
 	mm_expect_scalar(db, 0, "SELECT count(*) FROM ticket WHERE status = 'CANCELLED'");
 
 	/* the other order: the cancel commits first, the matcher's claim no longer sees the ticket */
-	const char *d[] = {new_user()}, *e[] = {new_user()};
+	const char *d[] = {mm_new_user()}, *e[] = {mm_new_user()};
 	matchmaking_ticket_new_t din = solo_ticket(d, 1000), ein = solo_ticket(e, 1000);
 	matchmaking_ticket_row_t *td = queue_on(db, &din, 0), *row = NULL;
 	queue_on(db, &ein, 0);
@@ -463,14 +432,14 @@ static void test_store_cancel_waiting_on_the_matcher_loses_cleanly(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup(test_store_queues_a_ticket_and_reads_it_back, setup),
-	    cmocka_unit_test_setup(test_store_rejects_invalid_tickets_and_writes_nothing, setup),
-	    cmocka_unit_test_setup(test_store_allows_one_queued_ticket_per_user, setup),
-	    cmocka_unit_test_setup(test_store_one_queued_ticket_per_user_holds_under_concurrency, setup),
-	    cmocka_unit_test_setup(test_store_cancel_is_for_members_and_only_while_queued, setup),
-	    cmocka_unit_test_setup(test_store_round_matches_mutual_tickets_and_expires_the_rest, setup),
-	    cmocka_unit_test_setup(test_store_round_skips_tickets_another_replica_holds, setup),
-	    cmocka_unit_test_setup(test_store_cancel_waiting_on_the_matcher_loses_cleanly, setup),
+	    cmocka_unit_test_setup(test_store_queues_a_ticket_and_reads_it_back, mm_fixture_reset),
+	    cmocka_unit_test_setup(test_store_rejects_invalid_tickets_and_writes_nothing, mm_fixture_reset),
+	    cmocka_unit_test_setup(test_store_allows_one_queued_ticket_per_user, mm_fixture_reset),
+	    cmocka_unit_test_setup(test_store_one_queued_ticket_per_user_holds_under_concurrency, mm_fixture_reset),
+	    cmocka_unit_test_setup(test_store_cancel_is_for_members_and_only_while_queued, mm_fixture_reset),
+	    cmocka_unit_test_setup(test_store_round_matches_mutual_tickets_and_expires_the_rest, mm_fixture_reset),
+	    cmocka_unit_test_setup(test_store_round_skips_tickets_another_replica_holds, mm_fixture_reset),
+	    cmocka_unit_test_setup(test_store_cancel_waiting_on_the_matcher_loses_cleanly, mm_fixture_reset),
 	};
-	return cmocka_run_group_tests_name("matchmaking store", tests, group_setup, group_teardown);
+	return cmocka_run_group_tests_name("matchmaking store", tests, group_setup, mm_fixture_close);
 }

@@ -20,33 +20,10 @@
 #include "tests/unit/expect_msg.h"
 #include "worker.h"
 
-static mm_test_db_t tdb;
-static axr_db_t *db;
-static axr_arena_t *arena;
-
 static int group_setup(void **state)
 {
 	(void)state;
-	if (mm_test_db_create(&tdb, "load") != 0)
-		return -1;
-	arena = axr_arena_new(0);
-	return arena && axr_db_new(tdb.url, NULL, &db) == 0 && matchmaking_metrics_register() == 0 ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	axr_db_free(db);
-	axr_arena_free(arena);
-	mm_test_db_destroy(&tdb);
-	return 0;
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	axr_arena_reset(arena);
-	return axr_db_exec(db, NULL, "TRUNCATE ticket, ticket_member, match", 0, NULL, NULL, NULL, NULL);
+	return mm_fixture_open("load") == 0 && matchmaking_metrics_register() == 0 ? 0 : -1;
 }
 
 static uint64_t rng_state = 0x2545f4914f6cdd1dull;
@@ -56,13 +33,6 @@ static int rng_int(int lo, int hi)
 	rng_state ^= rng_state << 25;
 	rng_state ^= rng_state >> 27;
 	return lo + (int)((rng_state * 2685821657736338717ull) % (uint64_t)(hi - lo + 1));
-}
-
-static const char *new_user(void)
-{
-	char uid[37];
-	assert_int_equal(matchmaking__uuid_v4(uid), 0);
-	return axr_arena_strdup(arena, uid);
 }
 
 /* Every ticket event the workers published, copied (the round dies after the hook). */
@@ -156,7 +126,7 @@ static void test_two_workers_settle_a_thousand_tickets(void **state)
 		size_t party = r < 60 ? 1 : r < 85 ? 2 : 3;
 		const char **users = axr_arena_calloc(arena, party, sizeof *users);
 		for (size_t k = 0; k < party; k++)
-			users[k] = new_user();
+			users[k] = mm_new_user();
 		bool ranged = rng_int(0, 99) < 15;
 		matchmaking_ticket_new_t in = {.users = users, .n_users = party, .host_uid = users[0],
 		                               .criteria = i % 2 ? eu : us, .n_criteria = 2, .skill = rng_int(0, 3000),
@@ -278,7 +248,7 @@ static void test_cancels_racing_two_workers_end_cancelled_xor_matched(void **sta
 	 * round could see them) and others a few tickets later (mid-matching). */
 	int pending[N], n_pending = 0;
 	for (int i = 0; i < N; i++) {
-		t[i].user = new_user();
+		t[i].user = mm_new_user();
 		const char *users[] = {t[i].user};
 		matchmaking_ticket_new_t in = {.users = users, .n_users = 1, .host_uid = users[0], .criteria = duel,
 		                               .n_criteria = 1, .skill = 1000, .num_teams = 2, .team_min = 1,
@@ -376,9 +346,9 @@ static void test_one_round_matches_ten_thousand_queued_5v5_tickets(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup(test_two_workers_settle_a_thousand_tickets, setup),
-	    cmocka_unit_test_setup(test_cancels_racing_two_workers_end_cancelled_xor_matched, setup),
-	    cmocka_unit_test_setup(test_one_round_matches_ten_thousand_queued_5v5_tickets, setup),
+	    cmocka_unit_test_setup(test_two_workers_settle_a_thousand_tickets, mm_fixture_reset),
+	    cmocka_unit_test_setup(test_cancels_racing_two_workers_end_cancelled_xor_matched, mm_fixture_reset),
+	    cmocka_unit_test_setup(test_one_round_matches_ten_thousand_queued_5v5_tickets, mm_fixture_reset),
 	};
-	return cmocka_run_group_tests_name("matchmaking store under load", tests, group_setup, group_teardown);
+	return cmocka_run_group_tests_name("matchmaking store under load", tests, group_setup, mm_fixture_close);
 }

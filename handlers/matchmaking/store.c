@@ -200,6 +200,7 @@ static const char *const schema_sql[] = {
     " team_size bigint NOT NULL,"
     " teams jsonb NOT NULL,"
     " tickets jsonb NOT NULL,"
+    " players jsonb NOT NULL,"
     " skill_spread double precision NOT NULL,"
     " team_skill_difference double precision NOT NULL,"
     " max_latency double precision)",
@@ -488,11 +489,12 @@ int matchmaking_store_ticket_cancel(axr_db_t *db, axr_arena_t *arena, const char
 
 #define MATCH_COLS                                                                                     \
 	"uid, " MM_SQL_TIME("date_created") ", " MM_SQL_TIME("date_modified") ", version, criteria::text, " \
-	"num_teams, team_size, teams::text, tickets::text, skill_spread, team_skill_difference, max_latency"
+	"num_teams, team_size, teams::text, tickets::text, players::text, skill_spread, team_skill_difference, " \
+	"max_latency"
 
 enum match_col {
 	MC_UID, MC_CREATED, MC_MODIFIED, MC_VERSION, MC_CRITERIA, MC_NUM_TEAMS, MC_TEAM_SIZE, MC_TEAMS, MC_TICKETS,
-	MC_SPREAD, MC_DIFF, MC_LATENCY,
+	MC_PLAYERS, MC_SPREAD, MC_DIFF, MC_LATENCY,
 };
 
 static int strings_member(axr_arena_t *arena, json_object *obj, const char *key, const char ***out, size_t *n)
@@ -556,6 +558,9 @@ static int match_from_row(axr_arena_t *arena, const axr_db_result_t *r, int row,
 		rc = matchmaking__json_strings(arena, axr_db_result_text(r, row, MC_TICKETS, NULL), &m->tickets,
 		                               &m->n_tickets);
 	if (rc == 0)
+		rc = matchmaking__json_strings(arena, axr_db_result_text(r, row, MC_PLAYERS, NULL), &m->players,
+		                               &m->n_players);
+	if (rc == 0)
 		rc = axr_db_result_double(r, row, MC_SPREAD, &m->skill_spread);
 	if (rc == 0)
 		rc = axr_db_result_double(r, row, MC_DIFF, &m->team_skill_diff);
@@ -572,8 +577,7 @@ static int match_from_row(axr_arena_t *arena, const axr_db_result_t *r, int row,
 }
 
 static const char match_get_sql[] =
-    "SELECT " MATCH_COLS " FROM match WHERE uid = $1::uuid AND ($2::text IS NULL OR EXISTS"
-    " (SELECT 1 FROM jsonb_array_elements(teams) tm WHERE tm->'members' ? $2::text))";
+    "SELECT " MATCH_COLS " FROM match WHERE uid = $1::uuid AND ($2::text IS NULL OR players ? $2::text)";
 
 int matchmaking_store_match_get(axr_db_t *db, axr_arena_t *arena, const char *uid, const char *caller,
                                 matchmaking_match_row_t **out)

@@ -112,6 +112,8 @@ typedef struct matchmaking_match_row {
 	size_t n_teams;
 	const char **tickets;
 	size_t n_tickets;
+	const char **players;      /* every player (lower-case uuids) */
+	size_t n_players;
 	double skill_spread;
 	double team_skill_diff;
 	bool has_max_latency;

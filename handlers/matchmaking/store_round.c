@@ -28,10 +28,12 @@ enum claim_col { CL_UID, CL_VERSION, CL_USERS, CL_NUM_USERS, CL_SKILL, CL_LATENC
  * tickets are locked by this transaction, so every one must change. */
 static const char write_sql[] =
     "WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(uid uuid, num_teams bigint, team_size bigint,"
-    " teams jsonb, tickets jsonb, skill_spread float8, team_skill_difference float8, max_latency float8)),"
+    " teams jsonb, tickets jsonb, players jsonb, skill_spread float8, team_skill_difference float8,"
+    " max_latency float8)),"
     " m AS (INSERT INTO match (uid, date_created, date_modified, version, criteria, num_teams, team_size, teams,"
-    " tickets, skill_spread, team_skill_difference, max_latency) SELECT uid, now(), now(), 0, $2::jsonb,"
-    " num_teams, team_size, teams, tickets, skill_spread, team_skill_difference, max_latency FROM x RETURNING 1),"
+    " tickets, players, skill_spread, team_skill_difference, max_latency) SELECT uid, now(), now(), 0, $2::jsonb,"
+    " num_teams, team_size, teams, tickets, players, skill_spread, team_skill_difference, max_latency FROM x"
+    " RETURNING 1),"
     " a AS (SELECT (e->>0)::uuid AS ticket, (e->>1)::uuid AS match FROM jsonb_array_elements($3::jsonb) e),"
     " t AS (UPDATE ticket SET status = 'MATCH_FOUND', match_uid = a.match, version = ticket.version + 1,"
     " date_modified = now(), date_closed = now() FROM a WHERE ticket.uid = a.ticket AND ticket.status = 'QUEUED'"
@@ -147,6 +149,12 @@ static int matches_json(group_t *g, const matchmaking_result_t *res, claimed_t *
 			c[ti].match = (int)mi;
 			axr_buf_printf(matches, "%s\"%s\"", k ? "," : "", c[ti].uid);
 			axr_buf_printf(assign, "%s[\"%s\",\"%s\"]", assign->len > 1 ? "," : "", c[ti].uid, uid);
+		}
+		axr_buf_puts(matches, "],\"players\":[");
+		for (size_t k = 0, first = 1; k < m->n_members; k++) {
+			const claimed_t *ct = &c[res->members[m->first_member + k].ticket];
+			for (size_t u = 0; u < ct->n_users; u++, first = 0)
+				axr_buf_printf(matches, "%s\"%s\"", first ? "" : ",", ct->users[u]);
 		}
 		axr_buf_printf(matches, "],\"skill_spread\":%.17g,\"team_skill_difference\":%.17g", m->skill_spread,
 		               m->team_skill_diff);

@@ -295,6 +295,9 @@ static void test_store_round_matches_mutual_tickets_and_expires_the_rest(void **
 	assert_int_equal(m->team_size, 1);
 	assert_int_equal(m->n_teams, 2);
 	assert_int_equal(m->n_tickets, 2);
+	assert_int_equal(m->n_players, 2);
+	EXPECT_MSG(strcmp(m->players[0], u[0][0]) == 0 || strcmp(m->players[1], u[0][0]) == 0,
+	           "player %s missing from %s, %s", u[0][0], m->players[0], m->players[1]);
 	assert_int_equal(m->n_criteria, 1);
 	assert_string_equal(m->criteria[0].value, "ranked");
 	assert_int_equal(m->teams[0].n_members, 1);

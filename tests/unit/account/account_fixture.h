@@ -119,7 +119,7 @@ static inline int acct_setup(const char *tag)
 	/* A test database needs no durable commits: faster on a busy box. */
 	snprintf(sql, sizeof sql, "ALTER DATABASE %s SET synchronous_commit TO off", F.dbname);
 	if (acct_exec_on(F.admin_url, sql) != 0 || axr_db_new(F.url, NULL, &F.db) != 0 ||
-	    account_schema_apply(F.db) != 0)
+	    account_schema_apply(F.db, NULL) != 0)
 		return -1;
 	if (account_config_load(&F.cfg, err, sizeof err) != 0) {
 		fprintf(stderr, "config: %s\n", err);

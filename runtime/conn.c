@@ -345,6 +345,7 @@ static void axr__conn_written(axr__conn_t *c)
 	c->out_off = 0;
 	axr__timer_arm(c, AXR__TIMER_NONE, 0);
 	if (c->state == AXR__CONN_UPGRADED) {
+		axr_buf_free(&c->out); /* upgraded connections queue only while the socket is full */
 		if (c->closing)
 			axr__conn_close(c);
 		return;
@@ -376,6 +377,7 @@ static void axr__conn_upgraded(axr__conn_t *c)
 	c->req = NULL;
 	axr_arena_free(c->arena); /* the request is over; keep memory per connection low */
 	c->arena = NULL;
+	axr_buf_free(&c->out);    /* the 101 is out; see axr_upconn_write() */
 	axr__reading(c, 1);
 	if (c->up_ops->on_open)
 		c->up_ops->on_open(c, c->up_ctx);
@@ -606,35 +608,41 @@ int axr_request_upgrade(axr_request_t *req, const axr_upgrade_ops_t *ops, void *
 
 int axr_upconn_write(axr_upconn_t *c, const void *data, size_t len)
 {
+	const char *p = data;
 	if (c->closing || c->state != AXR__CONN_UPGRADED)
 		return AXR_ECLOSED;
-	axr_buf_append(&c->out, data, len);
-	if (!axr_buf_ok(&c->out))
-		return AXR_ENOMEM;
 	if (!c->writing) {
-		/* Nothing was waiting for the socket: try now. A failure closes
-		 * the connection from the event loop, never under the caller. */
-		while (c->out_off < c->out.len) {
-			ssize_t n = send(c->fd, c->out.data + c->out_off, c->out.len - c->out_off, MSG_NOSIGNAL);
+		/* Nothing waits for the socket: send now and queue only what it
+		 * does not take, so an idle connection holds no output buffer. A
+		 * failure closes the connection from the event loop, never under
+		 * the caller. */
+		while (len > 0) {
+			ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
 			if (n > 0) {
-				c->out_off += (size_t)n;
+				p += n;
+				len -= (size_t)n;
 				continue;
 			}
 			if (n < 0 && errno == EINTR)
 				continue;
-			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-				c->writing = 1;
-				event_add(c->wev, NULL);
-				axr__timer_arm(c, AXR__TIMER_WRITE, c->io->srv->cfg->body_timeout_ms);
-				return 0;
-			}
+			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+				break;
 			c->closing = 1;
 			axr__timer_arm(c, AXR__TIMER_NONE, 0);
 			axr__timer_arm(c, AXR__TIMER_WRITE, 0);
 			return AXR_ECLOSED;
 		}
-		axr_buf_clear(&c->out);
-		c->out_off = 0;
+		if (len == 0)
+			return 0;
+		c->writing = 1;
+		event_add(c->wev, NULL);
+		axr__timer_arm(c, AXR__TIMER_WRITE, c->io->srv->cfg->body_timeout_ms);
+	}
+	axr_buf_append(&c->out, p, len);
+	if (!axr_buf_ok(&c->out)) {
+		/* Part of it may be out already: the stream cannot go on. */
+		axr_upconn_close(c);
+		return AXR_ENOMEM;
 	}
 	return 0;
 }

@@ -73,6 +73,30 @@ static void on_drain(axr_upconn_t *c, void *ctx)
 	axr_upconn_close(c);
 }
 
+/* /bulk: on_open writes BULK_BYTES of a counting pattern at once, in pieces
+ * whose size does not divide the socket's, and records what stayed queued. */
+#define BULK_BYTES (4 << 20)
+static atomic_size_t bulk_pending;
+static atomic_int bulk_write_errors;
+
+static void on_open_bulk(axr_upconn_t *c, void *ctx)
+{
+	static uint8_t piece[65537];
+	(void)ctx;
+	atomic_fetch_add(&seen.opens, 1);
+	for (size_t off = 0; off < BULK_BYTES; off += sizeof piece) {
+		size_t n = BULK_BYTES - off < sizeof piece ? BULK_BYTES - off : sizeof piece;
+		for (size_t i = 0; i < n; i++)
+			piece[i] = (uint8_t)((off + i) % 251);
+		if (axr_upconn_write(c, piece, n) != 0)
+			atomic_fetch_add(&bulk_write_errors, 1); /* no cmocka asserts off the test thread */
+	}
+	atomic_store(&bulk_pending, axr_upconn_pending(c));
+	axr_upconn_close(c); /* after the flush */
+}
+
+static const axr_upgrade_ops_t bulk_ops = {.on_open = on_open_bulk, .on_data = on_data, .on_close = on_close};
+
 static const axr_upgrade_ops_t ops = {.on_open = on_open, .on_data = on_data, .on_close = on_close,
                                       .on_drain = on_drain};
 
@@ -83,6 +107,14 @@ static int h_up(axr_request_t *req)
 	axr_response_header(req, "Upgrade", "test");
 	axr_response_header(req, "Connection", "Upgrade");
 	return axr_request_upgrade(req, &ops, malloc(16));
+}
+
+static int h_bulk(axr_request_t *req)
+{
+	req->status = 101;
+	axr_response_header(req, "Upgrade", "test");
+	axr_response_header(req, "Connection", "Upgrade");
+	return axr_request_upgrade(req, &bulk_ops, malloc(16));
 }
 
 /* GET /refuse: marks the upgrade, then answers 400 instead of 101. */
@@ -122,6 +154,7 @@ static int h_notinline(axr_request_t *req)
 
 static const axr_route_t routes[] = {
 	{.method = AXR_HTTP_GET, .path = "/up", .handler = h_up, .flags = AXR_ROUTE_INLINE | AXR_ROUTE_UPGRADE},
+	{.method = AXR_HTTP_GET, .path = "/bulk", .handler = h_bulk, .flags = AXR_ROUTE_INLINE | AXR_ROUTE_UPGRADE},
 	{.method = AXR_HTTP_GET, .path = "/refuse", .handler = h_refuse, .flags = AXR_ROUTE_INLINE | AXR_ROUTE_UPGRADE},
 	{.method = AXR_HTTP_GET, .path = "/hs", .handler = h_handshake, .flags = AXR_ROUTE_INLINE},
 	{.method = AXR_HTTP_GET, .path = "/plain", .handler = h_plain, .flags = AXR_ROUTE_INLINE},
@@ -286,6 +319,49 @@ static void test_upgrade_hands_the_connection_to_the_handler(void **state)
 	assert_int_equal(atomic_load(&seen.closes), 1);
 }
 
+static void test_writes_beyond_the_socket_queue_in_order_and_flush_before_close(void **state)
+{
+	(void)state;
+	live_t l;
+	char head[4096];
+	bool eof;
+	live_start(&l, 2000);
+	int fd = dial(l.port);
+	int small = 4096;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+	send_all(fd, "GET /bulk HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: test\r\n\r\n");
+	wait_for(&seen.opens, 1);
+	usleep(100000); /* the peer reads nothing for a while: the rest must wait in the queue */
+	size_t queued = atomic_load(&bulk_pending);
+	EXPECT_MSG(queued > 0 && queued < BULK_BYTES, "queued %zu of %d bytes", queued, BULK_BYTES);
+	/* Skip the 101 head, then check every byte of the pattern. */
+	size_t got = read_until(fd, head, sizeof head, "\r\n\r\n", 2000, &eof);
+	char *body = strstr(head, "\r\n\r\n");
+	assert_non_null(body);
+	body += 4;
+	size_t have = got - (size_t)(body - head), total = 0, bad = 0;
+	uint8_t buf[65536];
+	for (size_t i = 0; i < have; i++, total++)
+		bad += (uint8_t)body[i] != (uint8_t)(total % 251);
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		if (poll(&p, 1, 3000) <= 0)
+			break;
+		ssize_t n = recv(fd, buf, sizeof buf, 0);
+		if (n <= 0)
+			break;
+		for (ssize_t i = 0; i < n; i++, total++)
+			bad += buf[i] != (uint8_t)(total % 251);
+	}
+	assert_int_equal(atomic_load(&bulk_write_errors), 0);
+	assert_int_equal(total, BULK_BYTES);
+	assert_int_equal(bad, 0);
+	wait_for(&seen.closes, 1);
+	assert_int_equal(atomic_load(&seen.closes), 1);
+	close(fd);
+	live_stop(&l);
+}
+
 static void test_upgrade_refused_by_its_handler_releases_the_context(void **state)
 {
 	(void)state;
@@ -412,6 +488,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_upgrade_hands_the_connection_to_the_handler),
+	    cmocka_unit_test(test_writes_beyond_the_socket_queue_in_order_and_flush_before_close),
 	    cmocka_unit_test(test_upgrade_refused_by_its_handler_releases_the_context),
 	    cmocka_unit_test(test_drain_lets_upgraded_connections_say_goodbye),
 	    cmocka_unit_test(test_connections_left_at_stop_close_on_their_thread_before_io_fini),

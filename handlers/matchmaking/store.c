@@ -13,6 +13,7 @@
 #include "err.h"
 #include "json.h"
 #include "store_internal.h"
+#include "ticket_request.h"
 
 /* ---- shared helpers (store_internal.h) ------------------------------------ */
 
@@ -377,10 +378,10 @@ static int ticket_new_json(axr_arena_t *arena, const matchmaking_ticket_new_t *i
 	if (in->has_latency)
 		axr_buf_printf(stats, ",\"latency\":%.17g", in->latency);
 	axr_buf_putc(stats, '}');
-	if (in->team_exact)
-		axr_buf_printf(team_size, "%d", in->team_min);
-	else
-		axr_buf_printf(team_size, "{\"gte\":%d,\"lte\":%d}", in->team_min, in->team_max);
+	char size_json[32];
+	if (matchmaking_team_size_json(in->team_min, in->team_max, in->team_exact, size_json, sizeof size_json) != 0)
+		return AXR_EINVAL;
+	axr_buf_puts(team_size, size_json);
 	return axr_buf_ok(users) && axr_buf_ok(criteria) && axr_buf_ok(stats) && axr_buf_ok(team_size) ? 0
 	                                                                                                 : AXR_ENOMEM;
 }

@@ -252,7 +252,8 @@ int account_user_get(account_t *acc, axr_db_t *db, const account_caller_t *calle
 /* PUT /users/{id}: every has_* flag says the property is in the body. For
  * the nullable strings a NULL value with its flag set clears it. */
 typedef struct account_user_update {
-	int64_t version;         /* required: the current version */
+	bool has_version;        /* required: the version the caller read, from */
+	int64_t version;         /* If-Match: "<n>" or ?version= */
 	const char *name;        /* NULL: unchanged */
 	bool has_email;
 	const char *email;
@@ -274,6 +275,7 @@ typedef struct account_user_update {
 /*
  * Updates user `id` (uid, name or "me") with the properties present in
  * `upd`, checking the version, in one transaction. Rules, in order:
+ * no version is AXR_EVALIDATION ("/version");
  * a non-admin may only update itself (another id: AXR_ENOTFOUND); a
  * non-admin whose body would change roles or verified gets AXR_EVALIDATION
  * (problem->field "/roles" or "/verified"; sending the current value is

@@ -195,6 +195,9 @@ int account_user_update(account_t *acc, axr_db_t *db, const account_caller_t *ca
 	int rc = account__resolve(caller, id, &tx.key, &tx.by_uid, &tx.owner);
 	if (rc != 0)
 		return rc;
+	if (!upd->has_version)
+		return account__fail(problem, AXR_EVALIDATION, "/version",
+		                     "is required: send the version you read in If-Match or ?version=");
 	if (upd->name && !account_name_valid(upd->name))
 		return account__fail(problem, AXR_EVALIDATION, "/name",
 		                     "must be 3 to 32 letters, digits, '_', '.' or '-', starting with a letter or digit");

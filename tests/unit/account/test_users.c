@@ -42,7 +42,7 @@ static void test_update_changes_present_fields_and_bumps_the_version(void **stat
 	account_problem_t p = {0};
 
 	F.now += 5 * INT64_C(1000000);
-	account_user_update_t upd = {.version = 0, .has_given_name = true, .given_name = "Zack",
+	account_user_update_t upd = {.has_version = true, .version = 0, .has_given_name = true, .given_name = "Zack",
 	                             .has_locale = true, .locale = "en-GB"};
 	assert_rc(0, account_user_update(F.acc, F.db, &ca, "me", &upd, F.arena, &u, &p));
 	assert_int_equal(u.version, 1);
@@ -51,11 +51,15 @@ static void test_update_changes_present_fields_and_bumps_the_version(void **stat
 	assert_string_equal(u.email, "zack@example.com"); /* absent: unchanged */
 	assert_string_equal(u.date_modified, "2025-01-01T00:00:05.000000Z");
 	/* A stale version is a conflict naming /version. */
-	account_user_update_t stale = {.version = 0, .has_given_name = true, .given_name = "Z"};
+	account_user_update_t stale = {.has_version = true, .version = 0, .has_given_name = true, .given_name = "Z"};
 	assert_rc(AXR_ECONFLICT, account_user_update(F.acc, F.db, &ca, "me", &stale, F.arena, &u, &p));
 	assert_string_equal(p.field, "/version");
+	/* Without a version nothing is written. */
+	account_user_update_t blind = {.has_given_name = true, .given_name = "Z"};
+	assert_rc(AXR_EVALIDATION, account_user_update(F.acc, F.db, &ca, "me", &blind, F.arena, &u, &p));
+	assert_string_equal(p.field, "/version");
 	/* Null clears a nullable property. */
-	account_user_update_t clear = {.version = 1, .has_locale = true, .locale = NULL};
+	account_user_update_t clear = {.has_version = true, .version = 1, .has_locale = true, .locale = NULL};
 	assert_rc(0, account_user_update(F.acc, F.db, &ca, "zack", &clear, F.arena, &u, &p));
 	assert_null(u.locale);
 	assert_string_equal(u.given_name, "Zack");
@@ -70,10 +74,10 @@ static void test_non_admin_cannot_change_roles_or_verified(void **state)
 	account_problem_t p = {0};
 	const char *admin_role[] = {"admin"};
 
-	account_user_update_t roles = {.version = 0, .has_roles = true, .roles = admin_role, .nroles = 1};
+	account_user_update_t roles = {.has_version = true, .version = 0, .has_roles = true, .roles = admin_role, .nroles = 1};
 	assert_rc(AXR_EVALIDATION, account_user_update(F.acc, F.db, &ca, "me", &roles, F.arena, &u, &p));
 	assert_string_equal(p.field, "/roles");
-	account_user_update_t verified = {.version = 0, .has_verified_email = true, .verified_email = true};
+	account_user_update_t verified = {.has_version = true, .version = 0, .has_verified_email = true, .verified_email = true};
 	assert_rc(AXR_EVALIDATION, account_user_update(F.acc, F.db, &ca, "me", &verified, F.arena, &u, &p));
 	assert_string_equal(p.field, "/verified");
 	/* Nothing changed. */
@@ -82,7 +86,7 @@ static void test_non_admin_cannot_change_roles_or_verified(void **state)
 	assert_false(u.verified_email);
 	assert_int_equal(u.version, 0);
 	/* Sending the current values back (a GET-then-PUT client) is fine. */
-	account_user_update_t same = {.version = 0, .has_roles = true, .roles = NULL, .nroles = 0,
+	account_user_update_t same = {.has_version = true, .version = 0, .has_roles = true, .roles = NULL, .nroles = 0,
 	                              .has_verified_email = true, .verified_email = false,
 	                              .has_verified_phone = true, .verified_phone = false};
 	assert_rc(0, account_user_update(F.acc, F.db, &ca, "me", &same, F.arena, &u, &p));
@@ -99,7 +103,7 @@ static void test_admin_changes_roles_and_verified_and_email_change_unverifies(vo
 	account_problem_t p = {0};
 	const char *roles[] = {"moderator", "tester"};
 
-	account_user_update_t grant = {.version = 0, .has_roles = true, .roles = roles, .nroles = 2,
+	account_user_update_t grant = {.has_version = true, .version = 0, .has_roles = true, .roles = roles, .nroles = 2,
 	                               .has_verified_email = true, .verified_email = true};
 	assert_rc(0, account_user_update(F.acc, F.db, &admin, a.user.uid, &grant, F.arena, &u, &p));
 	assert_int_equal(u.nroles, 2);
@@ -107,17 +111,17 @@ static void test_admin_changes_roles_and_verified_and_email_change_unverifies(vo
 	assert_string_equal(u.roles[1], "tester");
 	assert_true(u.verified_email);
 	const char *bad_roles[] = {"Admin"};
-	account_user_update_t bad = {.version = 1, .has_roles = true, .roles = bad_roles, .nroles = 1};
+	account_user_update_t bad = {.has_version = true, .version = 1, .has_roles = true, .roles = bad_roles, .nroles = 1};
 	assert_rc(AXR_EVALIDATION, account_user_update(F.acc, F.db, &admin, a.user.uid, &bad, F.arena, &u, &p));
 	assert_string_equal(p.field, "/roles");
 	/* The user changes the address: it is no longer verified. */
-	account_user_update_t move = {.version = 1, .has_email = true, .email = "Bea@New.Example"};
+	account_user_update_t move = {.has_version = true, .version = 1, .has_email = true, .email = "Bea@New.Example"};
 	assert_rc(0, account_user_update(F.acc, F.db, &ca, "me", &move, F.arena, &u, &p));
 	assert_string_equal(u.email, "bea@new.example");
 	assert_false(u.verified_email);
 	assert_int_equal(u.nroles, 2); /* roles untouched */
 	/* Other users' records stay out of reach for non-admins. */
-	account_user_update_t hijack = {.version = 0, .has_given_name = true, .given_name = "pwned"};
+	account_user_update_t hijack = {.has_version = true, .version = 0, .has_given_name = true, .given_name = "pwned"};
 	assert_rc(AXR_ENOTFOUND, account_user_update(F.acc, F.db, &ca, root.user.uid, &hijack, F.arena, &u, &p));
 	assert_rc(AXR_ENOTFOUND, account_user_update(F.acc, F.db, &ca, "root", &hijack, F.arena, &u, &p));
 }
@@ -131,20 +135,20 @@ static void test_update_to_a_taken_name_or_email_names_the_field(void **state)
 	account_user_t u;
 	account_problem_t p = {0};
 
-	account_user_update_t name = {.version = 0, .name = "dana"};
+	account_user_update_t name = {.has_version = true, .version = 0, .name = "dana"};
 	assert_rc(AXR_EEXISTS, account_user_update(F.acc, F.db, &ca, "me", &name, F.arena, &u, &p));
 	assert_string_equal(p.field, "/name");
-	account_user_update_t email = {.version = 0, .has_email = true, .email = "DANA@example.com"};
+	account_user_update_t email = {.has_version = true, .version = 0, .has_email = true, .email = "DANA@example.com"};
 	assert_rc(AXR_EEXISTS, account_user_update(F.acc, F.db, &ca, "me", &email, F.arena, &u, &p));
 	assert_string_equal(p.field, "/email");
-	account_user_update_t bad = {.version = 0, .name = "x"};
+	account_user_update_t bad = {.has_version = true, .version = 0, .name = "x"};
 	assert_rc(AXR_EVALIDATION, account_user_update(F.acc, F.db, &ca, "me", &bad, F.arena, &u, &p));
 	assert_string_equal(p.field, "/name");
-	account_user_update_t bad_email = {.version = 0, .has_email = true, .email = "nope"};
+	account_user_update_t bad_email = {.has_version = true, .version = 0, .has_email = true, .email = "nope"};
 	assert_rc(AXR_EVALIDATION, account_user_update(F.acc, F.db, &ca, "me", &bad_email, F.arena, &u, &p));
 	assert_string_equal(p.field, "/email");
 	/* A rename works, and the new name logs in. */
-	account_user_update_t rename = {.version = 0, .name = "cody2"};
+	account_user_update_t rename = {.has_version = true, .version = 0, .name = "cody2"};
 	assert_rc(0, account_user_update(F.acc, F.db, &ca, "me", &rename, F.arena, &u, &p));
 	account_session_t s;
 	assert_rc(0, account_login_password(F.acc, F.db, "cody2", "cody-password", NULL, F.arena, &s, NULL));

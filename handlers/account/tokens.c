@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "log.h"
 
 #include "account_internal.h"
 
@@ -99,6 +100,8 @@ typedef struct account__refresh_tx {
 	const char *hash;        /* of the presented token */
 	axr_arena_t *arena;
 	bool reused;             /* the family was revoked for reuse: commit, then 401 */
+	const char *family;      /* ... that family, and its user, for the log */
+	const char *user_uid;
 	bool gone;               /* the user no longer exists: family revoked, 401 */
 	account_session_t *out;  /* user and new refresh token */
 } account__refresh_tx_t;
@@ -161,6 +164,8 @@ static int account__refresh_body(axr_db_t *db, void *ctx)
 		 * this log-in and keep that (commit), then answer 401. */
 		rc = account__revoke_family(db, family, now, "reuse");
 		tx->reused = rc == 0;
+		tx->family = family;
+		tx->user_uid = uid;
 		goto done;
 	}
 	if (expired || family_expired) {
@@ -217,6 +222,8 @@ int account_session_refresh(account_t *acc, axr_db_t *db, const char *refresh, a
 		return rc;
 	if (reused)
 		*reused = tx.reused;
+	if (tx.reused)
+		axr_log_warn("account: refresh token reused: family %s of user %s revoked", tx.family, tx.user_uid);
 	if (tx.reused || tx.gone) {
 		memset(out, 0, sizeof *out);
 		return AXR_EUNAUTHORIZED;

@@ -3,95 +3,15 @@
 
 #include <string.h>
 
-/* The op's declared query parameters the CRUD query language would not
- * know (not limit/page/sort, not a column): they are skipped, not filters. */
-static size_t axrgen__ignored(const axrgen_op_t *o, const char **out)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < o->n_params; i++) {
-		const axrgen_param_t *p = o->params[i].p;
-		if (p->in != AXRGEN_IN_QUERY || strcmp(p->name, "limit") == 0 || strcmp(p->name, "page") == 0 ||
-		    strcmp(p->name, "sort") == 0)
-			continue;
-		bool column = false;
-		for (size_t k = 0; k < o->entity->n_columns && !column; k++)
-			column = strcmp(o->entity->columns[k].json_name, p->name) == 0;
-		if (!column)
-			out[n++] = p->name;
-	}
-	return n;
-}
-
-/* The id of an item route: its last path parameter. */
-static const char *axrgen__id_param(const axrgen_op_t *o)
-{
-	const axrgen_path_t *path = o->op->path;
-	return path->segments[path->n_segments - 1].param_name;
-}
-
-static void axrgen__crud_body(axrgen_gen_t *g, axrgen_emit_t *e, const axrgen_op_t *o)
-{
-	const char *entity = o->entity->ident;
-	const char *qopt = "NULL";
-	if (o->crud == 1 || o->crud == 2 || o->crud == 4) { /* list, count, truncate */
-		const char **ignored = axrgen_alloc_g(g, (o->n_params + 1) * sizeof(*ignored));
-		size_t n = axrgen__ignored(o, ignored);
-		if (n > 0) {
-			axrgen_emit(e, "/* Declared query parameters that are not filters. */\n");
-			axrgen_emit(e, "static const char *const ignore[] = {");
-			for (size_t i = 0; i < n; i++)
-				axrgen_emit(e, "%s%s", i ? ", " : "", axrgen_cstr(g, ignored[i]));
-			axrgen_emit(e, "};\nstatic const axr_query_options_t qopt = {.ignore = ignore, .n_ignore = %zu};\n",
-				    n);
-			qopt = "&qopt";
-		}
-	}
-	axrgen_emit(e, "axr_crud_result_t res;\n");
-	const char *body = o->body.msg ? "(const ProtobufCMessage *)in->body" : "NULL";
-	const char *id = o->crud >= 5 ? axrgen_printf_g(g, "axr_request_param(req, %s)", axrgen_cstr(g, axrgen__id_param(o)))
-				      : NULL;
-	switch (o->crud) {
-	case 1:
-		axrgen_emit(e, "ProtobufCMessage *list = NULL;\n(void)in;\n");
-		axrgen_emit(e, "int rc = axr_crud_list(req, req->worker->db, &%s, %s, &res);\n", entity, qopt);
-		axrgen_emit(e, "if (rc == 0)\n\trc = axr_crud_list_message(&%s, &res, req->arena, &list);\n",
-			    o->response.msg->descriptor);
-		axrgen_emit(e, "*out = (%s *)list;\nreturn rc;\n", o->response.msg->c_type);
-		return;
-	case 2:
-		axrgen_emit(e, "(void)in;\nreturn axr_crud_count(req, req->worker->db, &%s, %s, &res);\n", entity, qopt);
-		return;
-	case 3:
-		axrgen_emit(e, "int rc = axr_crud_create(req, req->worker->db, &%s, %s, &res);\n", entity, body);
-		break;
-	case 4:
-		axrgen_emit(e, "(void)in;\nreturn axr_crud_truncate(req, req->worker->db, &%s, %s, &res);\n", entity, qopt);
-		return;
-	case 5:
-		axrgen_emit(e, "(void)in;\nint rc = axr_crud_get(req, req->worker->db, &%s, %s, &res);\n", entity, id);
-		break;
-	case 6:
-		axrgen_emit(e, "int rc = axr_crud_update(req, req->worker->db, &%s, %s, %s, &res);\n", entity, id, body);
-		break;
-	default:
-		axrgen_emit(e, "(void)in;\nint rc = axr_crud_delete(req, req->worker->db, &%s, %s, &res);\n", entity, id);
-		break;
-	}
-	if (o->has_out)
-		axrgen_emit(e, "*out = (%s *)res.row;\n", o->response.msg->c_type);
-	axrgen_emit(e, "return rc;\n");
-}
-
 void axrgen_gen_crud_c(axrgen_gen_t *g, axrgen_emit_t *e)
 {
 	axrgen_banner(g, e, "c");
 	axrgen_emit(e, "/* %s_crud.c: the generated CRUD handlers of the %s service: weak definitions that\n"
-		       " * run the runtime's CRUD engine (runtime/crud.h) on the operation's entity; a\n"
-		       " * hand-written function of the same name replaces one at link time. */\n",
+		       " * run the runtime's CRUD engine on the operation's entity and kind (op->entity,\n"
+		       " * op->crud; runtime/crud_handle.h); a hand-written function of the same name\n"
+		       " * replaces one at link time. */\n",
 		    g->p, g->name);
-	axrgen_emit(e, "#include <stddef.h>\n\n#include \"crud.h\"\n#include \"pool.h\"\n#include \"query.h\"\n\n"
-		       "#include \"%s_entities.h\"\n#include \"%s_handlers.h\"\n",
-		    g->p, g->p);
+	axrgen_emit(e, "#include <stddef.h>\n\n#include \"crud_handle.h\"\n\n#include \"%s_handlers.h\"\n", g->p);
 	for (size_t i = 0; i < g->n_ops; i++) {
 		const axrgen_op_t *o = &g->ops[i];
 		if (!o->served || o->crud == 0)
@@ -99,7 +19,12 @@ void axrgen_gen_crud_c(axrgen_gen_t *g, axrgen_emit_t *e)
 		axrgen_emit(e, "\n/* %s %s: %s of %s. */\n", o->method, o->route_path, o->crud_name, o->entity->schema->name);
 		axrgen_emit(e, "__attribute__((weak)) %s\n{\n", axrgen_handler_prototype(g, o));
 		axrgen_emit_indent(e);
-		axrgen__crud_body(g, e, o);
+		axrgen_emit(e, "ProtobufCMessage *msg = NULL;\n(void)in;\n");
+		if (o->has_out)
+			axrgen_emit(e, "int rc = axr_crud_handle(req, &msg);\n*out = (%s *)msg;\nreturn rc;\n",
+				    o->response.msg->c_type);
+		else
+			axrgen_emit(e, "return axr_crud_handle(req, &msg);\n");
 		axrgen_emit_outdent(e);
 		axrgen_emit(e, "}\n");
 	}

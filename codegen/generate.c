@@ -272,9 +272,7 @@ static void axrgen__write_lock(axrgen__writer_t *w, axrgen_gen_t *g)
 	axrgen_emit_t e;
 	axrgen_emit_init(&e, "\t");
 	axrgen_emit_str(&e, text);
-	size_t files = w->stats->files;
 	axrgen__write(w, dst, &e, false);
-	w->stats->files = files; /* the lock is not generated code */
 	axrgen_emit_free(&e);
 }
 

@@ -28,6 +28,8 @@ static int axrgen_usage(FILE *out)
 		     "  --stubs                write <svc>_stubs.c: every handler answers 501 (no scaffolds)\n"
 		     "  --lock-dir DIR         write changed <svc>.lock files to DIR instead of beside\n"
 		     "                         the spec (they are always read from beside the spec)\n"
+		     "  --stats                print counts and times when done (stdout)\n"
+		     "  --quiet                do not list the files written\n"
 		     "Exit status: 0 ok, 1 the specs have errors, 2 usage or system error.\n");
 	return 2;
 }
@@ -105,6 +107,7 @@ int main(int argc, char **argv)
 	axrgen_generate_options_t gopt = {.out_dir = "generated", .handlers_dir = "handlers", .log = stdout};
 	const char **externs = calloc((size_t)argc, sizeof(*externs));
 	int first = 2;
+	bool want_stats = false;
 	if (externs == NULL)
 		return 2;
 	opt.extern_schemas = externs;
@@ -127,6 +130,12 @@ int main(int argc, char **argv)
 			used = 1;
 		} else if (generate && strcmp(o, "--stubs") == 0) {
 			gopt.stubs = true;
+			used = 1;
+		} else if (generate && strcmp(o, "--stats") == 0) {
+			want_stats = true;
+			used = 1;
+		} else if (generate && strcmp(o, "--quiet") == 0) {
+			gopt.log = NULL;
 			used = 1;
 		} else if (strcmp(o, "--") == 0) {
 			first++;
@@ -164,10 +173,18 @@ int main(int argc, char **argv)
 		status = 2;
 	}
 	if (generate && status == 0) {
-		rc = axrgen_generate(m, &gopt, stderr, NULL);
+		axrgen_generate_stats_t st;
+		double t1 = axrgen_now();
+		rc = axrgen_generate(m, &gopt, stderr, &st);
 		status = rc == 0 ? 0 : rc == AXR_EVALIDATION ? 1 : 2;
 		if (rc != 0 && rc != AXR_EVALIDATION && rc != AXR_EIO)
 			fprintf(stderr, "axrgen: %s\n", axr_strerror(rc));
+		if (want_stats && rc == 0)
+			printf("services %zu\noperations %zu\nmessages %zu\ntables %zu\nentities %zu\n"
+			       "files %zu\nwritten %zu\nscaffolded %zu\nc-lines %zu\nread-seconds %.3f\n"
+			       "generate-seconds %.3f\n",
+			       st.services, st.operations, st.messages, st.tables, st.entities, st.files, st.written,
+			       st.scaffolded, st.lines, seconds, axrgen_now() - t1);
 	}
 	if (fflush(stdout) != 0)
 		status = 2;

@@ -248,7 +248,7 @@ static const char *axrgen__crud_shape(const axrgen_op_t *o, int kind, const axrg
 	case AXRGEN__GET:
 		return resp_row ? NULL : "its success response must be the model";
 	case AXRGEN__DELETE:
-		return resp_none || resp_row ? NULL : "its success response must be the model or nothing";
+		return resp_none ? NULL : "its success response must have no body";
 	case AXRGEN__TRUNCATE:
 		return resp_none ? NULL : "its success response must have no body";
 	default:

@@ -7,7 +7,7 @@ set -eu
 PACKAGES="build-essential pkg-config clang libclang-rt-14-dev curl ca-certificates \
 libevent-dev libjson-c-dev libjwt-dev libhiredis-dev libpq-dev \
 libprotobuf-c-dev protobuf-c-compiler libfyaml-dev libcmocka-dev \
-libsodium-dev libpcre2-dev libssl-dev prometheus \
+libsodium-dev libpcre2-dev libssl-dev openssl prometheus \
 postgresql postgresql-contrib redis-server nginx wrk yamllint"
 
 missing=""

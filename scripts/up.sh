@@ -74,6 +74,22 @@ AXR_ADMIN_NAME=${AXR_ADMIN_NAME:-$(sed -n 's/^AXR_ADMIN_NAME=//p' "$ADMIN_ENV")}
 AXR_ADMIN_PASSWORD=${AXR_ADMIN_PASSWORD:-$(sed -n 's/^AXR_ADMIN_PASSWORD=//p' "$ADMIN_ENV")}
 export AXR_ADMIN_NAME AXR_ADMIN_PASSWORD
 
+# The signing key pair of this stack: the account service signs access tokens
+# with the private key, every service verifies them with the public key.
+KEYS=$RUN/keys
+if [ ! -s "$KEYS/jwt-private.pem" ] || [ ! -s "$KEYS/jwt-public.pem" ]; then
+	mkdir -p "$KEYS"
+	chmod 700 "$KEYS"
+	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$KEYS/jwt-private.pem" 2>/dev/null ||
+		die "cannot generate the JWT signing key (openssl)"
+	openssl pkey -in "$KEYS/jwt-private.pem" -pubout -out "$KEYS/jwt-public.pem" 2>/dev/null ||
+		die "cannot derive the JWT public key (openssl)"
+	chmod 600 "$KEYS/jwt-private.pem"
+fi
+export AXR_JWT_PRIVATE_KEY="${AXR_JWT_PRIVATE_KEY:-$KEYS/jwt-private.pem}"
+export AXR_JWT_PUBLIC_KEY="${AXR_JWT_PUBLIC_KEY:-$KEYS/jwt-public.pem}"
+export AXR_JWT_ALG="${AXR_JWT_ALG:-RS256}"
+
 # --- PostgreSQL ------------------------------------------------------------------
 
 PSQL=$(pg_config --bindir 2>/dev/null || echo /usr/bin)/psql

@@ -68,6 +68,8 @@ const axr_config_var_t axr_config_vars[] = {
 	 .offset = AXR__C(jwt_cache_entries), .help = "verified tokens kept to skip signature checks"},
 	{.name = "AXR_RETRY_AFTER", .type = AXR_CFG_INT, .def = "1", .min = 1, .max = 3600,
 	 .offset = AXR__C(retry_after_s), .help = "seconds in Retry-After of 503 answers"},
+	{.name = "AXR_TRUSTED_PROXIES", .type = AXR_CFG_STRING, .def = "", .offset = AXR__C(trusted_proxies),
+	 .help = "comma-separated addresses or IPv4 CIDR blocks whose X-Real-IP is believed (loopback always is)"},
 };
 const size_t axr_config_var_count = sizeof(axr_config_vars) / sizeof(axr_config_vars[0]);
 

@@ -75,6 +75,7 @@ typedef struct axr_config {
 	long jwt_leeway_ms;
 	long jwt_cache_entries;
 	long retry_after_s;          /* Retry-After on 503 answers */
+	const char *trusted_proxies;  /* who may set X-Real-IP, besides loopback */
 } axr_config_t;
 
 extern const axr_config_var_t axr_config_vars[];

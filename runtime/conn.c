@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -535,7 +536,7 @@ static void axr__on_timer(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-void axr__conn_accept(axr__io_t *io, int fd)
+void axr__conn_accept(axr__io_t *io, int fd, const struct sockaddr *sa)
 {
 	axr_server_t *srv = io->srv;
 	if (atomic_fetch_add(&srv->nconns, 1) >= srv->cfg->max_connections) {
@@ -550,6 +551,10 @@ void axr__conn_accept(axr__io_t *io, int fd)
 		goto fail;
 	c->io = io;
 	c->fd = fd;
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, c->peer, sizeof(c->peer));
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, c->peer, sizeof(c->peer));
 	c->rev = event_new(io->base, fd, EV_READ | EV_PERSIST, axr__on_read, c);
 	c->wev = event_new(io->base, fd, EV_WRITE | EV_PERSIST, axr__on_write, c);
 	c->timer = evtimer_new(io->base, axr__on_timer, c);

@@ -90,6 +90,13 @@ int axr_response_error(axr_request_t *req, int status, const char *code, const c
 /* The same for an axr_err code: status and code come from the error list. */
 int axr_response_from_err(axr_request_t *req, int err, const char *message);
 
+/*
+ * The client's address as text: the X-Real-IP header when the peer is a
+ * trusted proxy (loopback, or listed in AXR_TRUSTED_PROXIES as addresses or
+ * IPv4 CIDR blocks), else the peer itself. "" when unknown. Never NULL.
+ */
+const char *axr_request_client_addr(const axr_request_t *req);
+
 /* Monotonic clock in seconds. */
 double axr_now(void);
 

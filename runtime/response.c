@@ -1,5 +1,7 @@
 /* response.c: request accessors, responses and the JSON error body. */
+#include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -217,4 +219,53 @@ void axr__response_serialize(axr_request_t *req, axr_buf_t *out, const char *dat
 	if (!bodyless && req->method != AXR_HTTP_HEAD)
 		axr_buf_append(out, req->body_out.data, req->body_out.len);
 	axr_buf_free(&req->body_out);
+}
+
+/* Is `addr` loopback, or in the comma-separated list of addresses and IPv4
+ * CIDR blocks `list`? */
+static int axr__trusted_proxy(const char *addr, const char *list)
+{
+	struct in_addr a4;
+	int is4 = inet_pton(AF_INET, addr, &a4) == 1;
+	if ((is4 && (ntohl(a4.s_addr) >> 24) == 127) || strcmp(addr, "::1") == 0)
+		return 1;
+	while (list && *list) {
+		while (*list == ' ' || *list == ',')
+			list++;
+		size_t n = strcspn(list, ", ");
+		char item[64];
+		if (n > 0 && n < sizeof(item)) {
+			memcpy(item, list, n);
+			item[n] = '\0';
+			char *slash = strchr(item, '/');
+			if (slash == NULL && strcmp(item, addr) == 0)
+				return 1;
+			if (slash != NULL && is4) {
+				*slash = '\0';
+				int bits = atoi(slash + 1);
+				struct in_addr net;
+				if (bits >= 0 && bits <= 32 && inet_pton(AF_INET, item, &net) == 1) {
+					uint32_t mask = bits == 0 ? 0 : 0xffffffffu << (32 - bits);
+					if ((ntohl(a4.s_addr) & mask) == (ntohl(net.s_addr) & mask))
+						return 1;
+				}
+			}
+		}
+		list += n;
+	}
+	return 0;
+}
+
+const char *axr_request_client_addr(const axr_request_t *req)
+{
+	if (req->conn == NULL)
+		return "";
+	const char *peer = req->conn->peer;
+	if (*peer && axr__trusted_proxy(peer, req->conn->io->srv->cfg->trusted_proxies)) {
+		const char *real = axr_request_header(req, "X-Real-IP");
+		struct in6_addr tmp;
+		if (real && (inet_pton(AF_INET, real, &tmp) == 1 || inet_pton(AF_INET6, real, &tmp) == 1))
+			return real;
+	}
+	return peer;
 }

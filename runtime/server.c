@@ -269,9 +269,8 @@ int axr_server_add_route(axr_server_t *s, const axr_route_t *route)
 static void axr__on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int len, void *arg)
 {
 	(void)l;
-	(void)sa;
 	(void)len;
-	axr__conn_accept(arg, fd);
+	axr__conn_accept(arg, fd, sa);
 }
 
 static void axr__on_accept_error(struct evconnlistener *l, void *arg)

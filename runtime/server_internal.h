@@ -47,6 +47,7 @@ struct axr__conn {
 	unsigned reading : 1;
 	unsigned writing : 1;
 	unsigned http10 : 1;
+	char peer[46];              /* the peer's address, text */
 	unsigned upgrade_pending : 1;
 	unsigned closing : 1;       /* upgraded: close once flushed */
 	const axr_upgrade_ops_t *up_ops;
@@ -91,7 +92,7 @@ struct axr_server {
 };
 
 /* conn.c */
-void axr__conn_accept(axr__io_t *io, int fd);
+void axr__conn_accept(axr__io_t *io, int fd, const struct sockaddr *sa);
 void axr__conn_close(axr__conn_t *c);
 void axr__conn_finish(axr__conn_t *c);       /* response set: serialize and write */
 void axr__conn_drain(axr__conn_t *c);        /* server draining: close if idle */

@@ -13,8 +13,12 @@ static const double axr__buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                       0.1,    0.25,  0.5,    1,     2.5,  5,     10};
 #define AXR__NBUCKETS (sizeof(axr__buckets) / sizeof(axr__buckets[0]))
 
+#define AXR__MAX_BUCKETS 32
+
 typedef struct axr__hist {
-	_Atomic uint64_t bucket[AXR__NBUCKETS + 1]; /* last one is +Inf */
+	double *bounds; /* upper bounds, ascending, owned; NULL = the default latency buckets */
+	size_t nbounds;
+	_Atomic uint64_t bucket[AXR__MAX_BUCKETS + 1]; /* last one is +Inf */
 	_Atomic uint64_t count;
 	_Atomic uint64_t sum_us; /* sum in microseconds, exact integer adds */
 } axr__hist_t;
@@ -111,6 +115,29 @@ axr_metric_t *axr_metrics_histogram(const char *name, const char *help, const ch
 	return axr__register(name, help, labels, AXR__HISTOGRAM);
 }
 
+axr_metric_t *axr_metrics_histogram_buckets(const char *name, const char *help, const char *labels,
+                                            const double *bounds, size_t n)
+{
+	if (bounds == NULL || n == 0 || n > AXR__MAX_BUCKETS)
+		return NULL;
+	for (size_t i = 1; i < n; i++) {
+		if (!(bounds[i] > bounds[i - 1]))
+			return NULL;
+	}
+	double *copy = malloc(n * sizeof(*copy));
+	if (copy == NULL)
+		return NULL;
+	memcpy(copy, bounds, n * sizeof(*copy));
+	axr_metric_t *m = axr__register(name, help, labels, AXR__HISTOGRAM);
+	if (m == NULL) {
+		free(copy);
+		return NULL;
+	}
+	m->hist.bounds = copy;
+	m->hist.nbounds = n;
+	return m;
+}
+
 void axr_metrics_add(axr_metric_t *m, uint64_t n)
 {
 	if (m)
@@ -128,8 +155,10 @@ void axr_metrics_set(axr_metric_t *m, double v)
 
 static void axr__hist_observe(axr__hist_t *h, double seconds)
 {
+	const double *b = h->bounds ? h->bounds : axr__buckets;
+	size_t nb = h->bounds ? h->nbounds : AXR__NBUCKETS;
 	size_t i = 0;
-	while (i < AXR__NBUCKETS && seconds > axr__buckets[i])
+	while (i < nb && seconds > b[i])
 		i++;
 	atomic_fetch_add_explicit(&h->bucket[i], 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&h->count, 1, memory_order_relaxed);
@@ -188,10 +217,12 @@ static void axr__render_hist(axr_buf_t *out, const char *name, const char *label
 {
 	uint64_t cum = 0;
 	const char *sep = *labels ? "," : "";
-	for (size_t i = 0; i <= AXR__NBUCKETS; i++) {
+	const double *b = h->bounds ? h->bounds : axr__buckets;
+	size_t nb = h->bounds ? h->nbounds : AXR__NBUCKETS;
+	for (size_t i = 0; i <= nb; i++) {
 		cum += atomic_load_explicit(&h->bucket[i], memory_order_relaxed);
-		if (i < AXR__NBUCKETS)
-			axr_buf_printf(out, "%s_bucket{%s%sle=\"%g\"} %llu\n", name, labels, sep, axr__buckets[i],
+		if (i < nb)
+			axr_buf_printf(out, "%s_bucket{%s%sle=\"%g\"} %llu\n", name, labels, sep, b[i],
 			               (unsigned long long)cum);
 		else
 			axr_buf_printf(out, "%s_bucket{%s%sle=\"+Inf\"} %llu\n", name, labels, sep, (unsigned long long)cum);
@@ -252,39 +283,49 @@ static void axr__render_value(axr_buf_t *out, const char *name, const char *labe
 		axr_buf_printf(out, "%.17g\n", v);
 }
 
+static void axr__render_series(axr_buf_t *out, axr_metric_t *m)
+{
+	switch (m->kind) {
+	case AXR__COUNTER:
+		axr__render_value(out, m->name, m->labels, (double)atomic_load_explicit(&m->value, memory_order_relaxed));
+		break;
+	case AXR__GAUGE: {
+		uint64_t bits = atomic_load_explicit(&m->gauge, memory_order_relaxed);
+		double v;
+		memcpy(&v, &bits, sizeof(v));
+		axr__render_value(out, m->name, m->labels, v);
+		break;
+	}
+	case AXR__GAUGE_FN:
+		axr__render_value(out, m->name, m->labels, m->fn(m->ctx));
+		break;
+	case AXR__HISTOGRAM:
+		axr__render_hist(out, m->name, m->labels, &m->hist);
+		break;
+	}
+}
+
 void axr_metrics_render(axr_buf_t *out)
 {
 	axr__render_http(out);
 	pthread_mutex_lock(&axr__lock);
-	for (axr_metric_t *m = axr__head; m; m = m->next) {
-		/* HELP/TYPE once per name: only on its first series. */
-		int first = 1;
-		for (axr_metric_t *p = axr__head; p != m; p = p->next) {
-			if (strcmp(p->name, m->name) == 0) {
-				first = 0;
+	/* The text format wants every series of a metric together, under one
+	 * HELP/TYPE: walk the names in registration order, then their series. */
+	for (axr_metric_t *first = axr__head; first; first = first->next) {
+		int seen = 0;
+		for (axr_metric_t *p = axr__head; p != first; p = p->next) {
+			if (strcmp(p->name, first->name) == 0) {
+				seen = 1;
 				break;
 			}
 		}
-		if (first)
-			axr_buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", m->name, m->help, m->name, axr__kind_name(m->kind));
-		switch (m->kind) {
-		case AXR__COUNTER:
-			axr__render_value(out, m->name, m->labels,
-			                  (double)atomic_load_explicit(&m->value, memory_order_relaxed));
-			break;
-		case AXR__GAUGE: {
-			uint64_t bits = atomic_load_explicit(&m->gauge, memory_order_relaxed);
-			double v;
-			memcpy(&v, &bits, sizeof(v));
-			axr__render_value(out, m->name, m->labels, v);
-			break;
-		}
-		case AXR__GAUGE_FN:
-			axr__render_value(out, m->name, m->labels, m->fn(m->ctx));
-			break;
-		case AXR__HISTOGRAM:
-			axr__render_hist(out, m->name, m->labels, &m->hist);
-			break;
+		if (seen)
+			continue;
+		axr_buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", first->name, first->help, first->name,
+		               axr__kind_name(first->kind));
+		for (axr_metric_t *m = first; m; m = m->next) {
+			if (strcmp(m->name, first->name) == 0)
+				axr__render_series(out, m);
 		}
 	}
 	pthread_mutex_unlock(&axr__lock);
@@ -297,6 +338,7 @@ void axr_metrics_reset(void)
 	while (m) {
 		axr_metric_t *next = m->next;
 		free(m->name);
+		free(m->hist.bounds);
 		free(m->help);
 		free(m->labels);
 		free(m);

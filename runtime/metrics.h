@@ -26,6 +26,10 @@ axr_metric_t *axr_metrics_gauge_fn(const char *name, const char *help, const cha
                                    double (*fn)(void *ctx), void *ctx);
 /* A histogram with the default latency buckets (seconds, 0.5 ms .. 10 s). */
 axr_metric_t *axr_metrics_histogram(const char *name, const char *help, const char *labels);
+/* A histogram with its own upper bounds (ascending, at most 32; copied).
+ * NULL on bad bounds or out of memory. */
+axr_metric_t *axr_metrics_histogram_buckets(const char *name, const char *help, const char *labels,
+                                            const double *bounds, size_t n);
 
 void axr_metrics_add(axr_metric_t *m, uint64_t n);
 void axr_metrics_set(axr_metric_t *m, double v);

@@ -210,7 +210,7 @@ install: all
 clean:
 	rm -rf $(BUILD)
 
--include $(RUNTIME_OBJ:.o=.d) $(CODEGEN_OBJ:.o=.d) $(BUILD)/obj/codegen/main.d
+-include $(shell find $(BUILD)/obj $(BUILD)/gen -name "*.d" 2>/dev/null)
 
 # Regenerate generated/ (and the gateway's routing blocks) from spec/.
 generate: $(BUILD)/bin/axrgen

@@ -1,4 +1,4 @@
-/* ledger_schema.c: DDL of the ledger and idempotency tables, and the check of the generated tables the ledger writes. */
+/* ledger_schema.c: the check of the tables (generated and migrated) the ledger's hand-written SQL uses. */
 #include "ledger_schema.h"
 
 #include <stdbool.h>
@@ -7,54 +7,6 @@
 
 #include "buf.h"
 #include "err.h"
-
-const char *const economy_schema_ddl[] = {
-	"CREATE TABLE IF NOT EXISTS ledger_entry ("
-	" id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
-	" transaction_uid uuid NOT NULL,"
-	" owner_uid uuid NOT NULL,"
-	" resource_uid uuid NOT NULL,"
-	" delta bigint NOT NULL CONSTRAINT ledger_entry_delta_check CHECK (delta <> 0),"
-	" balance_after bigint NOT NULL CONSTRAINT ledger_entry_balance_after_check CHECK (balance_after >= 0),"
-	" date_created timestamptz NOT NULL DEFAULT now(),"
-	" CONSTRAINT ledger_entry_once_key UNIQUE (transaction_uid, owner_uid, resource_uid))",
-
-	"CREATE INDEX IF NOT EXISTS ledger_entry_owner_idx ON ledger_entry (owner_uid, resource_uid, id)",
-
-	"CREATE OR REPLACE FUNCTION ledger_entry_append_only() RETURNS trigger LANGUAGE plpgsql AS"
-	" $$BEGIN RAISE EXCEPTION 'ledger_entry is append-only' USING ERRCODE = 'restrict_violation'; END$$",
-
-	"CREATE OR REPLACE TRIGGER ledger_entry_append_only BEFORE UPDATE OR DELETE ON ledger_entry"
-	" FOR EACH ROW EXECUTE FUNCTION ledger_entry_append_only()",
-
-	"CREATE TABLE IF NOT EXISTS idempotency_key ("
-	" caller_uid uuid NOT NULL,"
-	" idem_key text NOT NULL CONSTRAINT idempotency_key_length_check"
-	" CHECK (length(idem_key) BETWEEN 1 AND 255),"
-	" request_hash text NOT NULL,"
-	" response_status int,"
-	" response_body text,"
-	" date_created timestamptz NOT NULL DEFAULT now(),"
-	" PRIMARY KEY (caller_uid, idem_key))",
-
-	"CREATE INDEX IF NOT EXISTS idempotency_key_date_created_idx ON idempotency_key (date_created)",
-};
-const size_t economy_schema_ddl_count = sizeof economy_schema_ddl / sizeof economy_schema_ddl[0];
-
-static int economy__schema_run(axr_db_t *db, void *ctx)
-{
-	(void)ctx;
-	int rc = axr_db_exec(db, NULL, "SELECT pg_advisory_xact_lock(hashtext('axr:economy:schema'))", 0, NULL, NULL,
-	                     NULL, NULL);
-	for (size_t i = 0; i < economy_schema_ddl_count && rc == 0; i++)
-		rc = axr_db_exec(db, NULL, economy_schema_ddl[i], 0, NULL, NULL, NULL, NULL);
-	return rc;
-}
-
-int economy_schema_apply(axr_db_t *db)
-{
-	return axr_db_tx_run(db, AXR_DB_READ_COMMITTED, economy__schema_run, NULL, 3);
-}
 
 /* What the hand-written SQL needs: table, column, type (information_schema's data_type). */
 static const struct {

@@ -1,4 +1,4 @@
-/* ledger_schema.h: the economy's hand-written tables (ledger, idempotency keys) and a check of the generated ones it writes. */
+/* ledger_schema.h: the start-up check that the tables the ledger's hand-written SQL uses are as it expects. */
 #ifndef AXR_ECONOMY_LEDGER_SCHEMA_H
 #define AXR_ECONOMY_LEDGER_SCHEMA_H
 
@@ -9,7 +9,7 @@
 /*
  * The entity tables (resource, inventory_item, transaction) are generated
  * from spec/economy.yaml by axrgen's DB mapping. The ledger needs two more
- * that no entity describes:
+ * that no entity describes, created by migrations/economy/001_ledger.sql:
  *
  *   ledger_entry     append-only (a trigger refuses UPDATE and DELETE): one
  *                    row per (transaction, owner, resource) that moved, with
@@ -18,19 +18,8 @@
  *   idempotency_key  one row per (caller, key): the request's hash and the
  *                    answer given (status and transaction snapshot).
  *
- * economy_schema_ddl lists their statements (each idempotent: IF NOT
- * EXISTS / OR REPLACE), in order, without trailing semicolons; a migration
- * file for the migration engine is the same statements joined with ";\n".
+ * The hand-written SQL of handlers/economy uses columns of all five.
  */
-extern const char *const economy_schema_ddl[];
-extern const size_t economy_schema_ddl_count;
-
-/*
- * Runs economy_schema_ddl in one SQL transaction under an advisory lock (so
- * replicas starting together do it one after the other). Safe to run at
- * every start. Returns 0 or the axr_db_exec / axr_db_tx_run code.
- */
-int economy_schema_apply(axr_db_t *db);
 
 /*
  * Checks that the database has every table and column the hand-written SQL

@@ -13,34 +13,40 @@
 #include "err.h"
 #include "ledger.h"
 #include "ledger_schema.h"
+#include "migrate.h"
 #include "tests/unit/stack_helper.h"
 #include "transaction.h"
 
 /*
- * The entity tables as axrgen's DB mapping (docs/model-mapping.md) will
- * generate them from spec/economy.yaml: base columns, camelCase -> snake_case,
- * arrays and objects jsonb, x-identifier/x-unique/x-index indexes, and
- * CHECK (quantity >= 0) for the money-like quantity. Until the generator
- * exists the tests create them by hand; economy_schema_check() pins the
- * columns the ledger relies on.
+ * The entity tables exactly as axrgen's DB mapping generates them from
+ * spec/economy.yaml (axr_migrate_schema_sql over the entities of `axrgen
+ * generate`, when this was written); the hand-written tables come from the
+ * real migration folder (migrations/economy) through runtime/migrate.h, as at
+ * start-up. economy_schema_check() pins the columns the ledger relies on.
  */
 static const char *const econ_entity_ddl[] = {
-	"CREATE TABLE resource (uid uuid PRIMARY KEY, date_created timestamptz NOT NULL,"
-	" date_modified timestamptz NOT NULL, version bigint NOT NULL, name text NOT NULL, title text,"
-	" description text, kind text DEFAULT 'CURRENCY', stackable boolean DEFAULT true, max_quantity bigint,"
-	" cost jsonb, data jsonb)",
-	"CREATE UNIQUE INDEX resource_name_key ON resource (name)",
-	"CREATE TABLE inventory_item (uid uuid PRIMARY KEY, date_created timestamptz NOT NULL,"
-	" date_modified timestamptz NOT NULL, version bigint NOT NULL, owner_uid uuid NOT NULL,"
-	" resource_uid uuid NOT NULL, quantity bigint NOT NULL DEFAULT 0 CHECK (quantity >= 0), data jsonb)",
-	"CREATE UNIQUE INDEX inventory_item_owner_uid_resource_uid_key ON inventory_item (owner_uid, resource_uid)",
-	"CREATE INDEX inventory_item_resource_uid_idx ON inventory_item (resource_uid)",
-	"CREATE TABLE transaction (uid uuid PRIMARY KEY, date_created timestamptz NOT NULL,"
-	" date_modified timestamptz NOT NULL, version bigint NOT NULL, kind text, \"from\" uuid, \"to\" uuid,"
-	" resources jsonb NOT NULL, status text, approval jsonb, failure_code text, failure_reason text,"
-	" created_by uuid)",
-	"CREATE INDEX transaction_from_idx ON transaction (\"from\")",
-	"CREATE INDEX transaction_to_idx ON transaction (\"to\")",
+	"CREATE TABLE IF NOT EXISTS \"inventory_item\" (\"uid\" uuid PRIMARY KEY DEFAULT gen_random_uuid(),"
+	" \"date_created\" timestamp with time zone NOT NULL DEFAULT now(), \"date_modified\" timestamp with time zone"
+	" NOT NULL DEFAULT now(), \"version\" bigint NOT NULL DEFAULT 0, \"owner_uid\" uuid NOT NULL, \"resource_uid\""
+	" uuid NOT NULL, \"quantity\" bigint NOT NULL DEFAULT 0 CONSTRAINT \"inventory_item_quantity_check\""
+	" CHECK (\"quantity\" >= 0), \"data\" jsonb)",
+	"CREATE UNIQUE INDEX IF NOT EXISTS \"inventory_item_owner_uid_resource_uid_key\" ON \"inventory_item\""
+	" (\"owner_uid\", \"resource_uid\")",
+	"CREATE INDEX IF NOT EXISTS \"inventory_item_owner_uid_idx\" ON \"inventory_item\" (\"owner_uid\")",
+	"CREATE INDEX IF NOT EXISTS \"inventory_item_resource_uid_idx\" ON \"inventory_item\" (\"resource_uid\")",
+	"CREATE TABLE IF NOT EXISTS \"resource\" (\"uid\" uuid PRIMARY KEY DEFAULT gen_random_uuid(),"
+	" \"date_created\" timestamp with time zone NOT NULL DEFAULT now(), \"date_modified\" timestamp with time zone"
+	" NOT NULL DEFAULT now(), \"version\" bigint NOT NULL DEFAULT 0, \"name\" text NOT NULL, \"title\" text,"
+	" \"description\" text, \"kind\" text DEFAULT 'CURRENCY', \"stackable\" boolean DEFAULT true,"
+	" \"max_quantity\" bigint, \"cost\" jsonb, \"data\" jsonb)",
+	"CREATE UNIQUE INDEX IF NOT EXISTS \"resource_name_key\" ON \"resource\" (\"name\")",
+	"CREATE TABLE IF NOT EXISTS \"transaction\" (\"uid\" uuid PRIMARY KEY DEFAULT gen_random_uuid(),"
+	" \"date_created\" timestamp with time zone NOT NULL DEFAULT now(), \"date_modified\" timestamp with time zone"
+	" NOT NULL DEFAULT now(), \"version\" bigint NOT NULL DEFAULT 0, \"kind\" text, \"from\" uuid, \"to\" uuid,"
+	" \"resources\" jsonb NOT NULL, \"status\" text, \"approval\" jsonb, \"failure_code\" text,"
+	" \"failure_reason\" text, \"created_by\" uuid)",
+	"CREATE INDEX IF NOT EXISTS \"transaction_from_idx\" ON \"transaction\" (\"from\")",
+	"CREATE INDEX IF NOT EXISTS \"transaction_to_idx\" ON \"transaction\" (\"to\")",
 };
 
 #define ECON_ADMIN "adadadad-0000-4000-8000-000000000001"
@@ -64,9 +70,11 @@ static inline int econ_admin_sql(const char *url, const char *sql)
 	return rc;
 }
 
-/* A fresh database `axr_t_<tag>_<pid>` with the entity and ledger tables. 0 or -1. */
+/* A fresh database `axr_t_<tag>_<pid>` with the entity tables and migrations/economy. 0 or -1. */
 static inline int econ_db_create(econ_db_t *d, const char *tag)
 {
+	axr_migrate_options_t mo = {.service = "economy", .dir = "migrations/economy"};
+	axr_migrate_report_t report;
 	char sql[200];
 	axr_db_t *db = NULL;
 	int rc;
@@ -95,11 +103,15 @@ static inline int econ_db_create(econ_db_t *d, const char *tag)
 	rc = axr_db_new(d->url, NULL, &db);
 	for (size_t i = 0; rc == 0 && i < sizeof econ_entity_ddl / sizeof econ_entity_ddl[0]; i++)
 		rc = axr_db_exec(db, NULL, econ_entity_ddl[i], 0, NULL, NULL, NULL, NULL);
-	if (rc == 0)
-		rc = economy_schema_apply(db);
 	if (rc != 0)
-		fprintf(stderr, "economy schema: %s\n", db ? axr_db_last_error(db)->message : axr_strerror(rc));
+		fprintf(stderr, "entity tables: %s\n", db ? axr_db_last_error(db)->message : axr_strerror(rc));
 	axr_db_free(db);
+	if (rc == 0 && (rc = axr_migrate_url(d->url, &mo, &report)) != 0)
+		fprintf(stderr, "migrations/economy: %s: %s\n", axr_errname(rc), report.message);
+	if (rc == 0 && report.files_applied != 1) {
+		fprintf(stderr, "migrations/economy: %d files applied, want 1\n", report.files_applied);
+		rc = -1;
+	}
 	return rc == 0 ? 0 : -1;
 }
 

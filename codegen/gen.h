@@ -325,8 +325,10 @@ void axrgen_gen_entities_c(axrgen_gen_t *g, axrgen_emit_t *e);
 void axrgen_gen_main_c(axrgen_gen_t *g, axrgen_emit_t *e);
 void axrgen_gen_gateway(axrgen_gen_t *g, axrgen_emit_t *e);
 /* The scaffold of handlers/<svc>/<resource>.c for the operations of
- * `resource` that need a hand-written handler; false when there is none. */
-bool axrgen_gen_scaffold(axrgen_gen_t *g, const char *resource, axrgen_emit_t *e);
+ * `resource` that need a hand-written handler not in `defined`; false when
+ * there is none. */
+bool axrgen_gen_scaffold(axrgen_gen_t *g, const char *resource, const axrgen_names_t *defined,
+			 axrgen_emit_t *e);
 /* The prototype of an operation's handler, without ';'. */
 const char *axrgen_handler_prototype(axrgen_gen_t *g, const axrgen_op_t *o);
 /* Does the operation need a hand-written handler (not generated CRUD)? */

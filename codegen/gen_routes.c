@@ -266,12 +266,13 @@ void axrgen_gen_stubs_c(axrgen_gen_t *g, axrgen_emit_t *e)
 	}
 }
 
-bool axrgen_gen_scaffold(axrgen_gen_t *g, const char *resource, axrgen_emit_t *e)
+bool axrgen_gen_scaffold(axrgen_gen_t *g, const char *resource, const axrgen_names_t *defined, axrgen_emit_t *e)
 {
 	bool any = false;
 	for (size_t i = 0; i < g->n_ops; i++) {
 		const axrgen_op_t *o = &g->ops[i];
-		if (!axrgen_op_needs_handler(o) || strcmp(o->resource, resource) != 0)
+		if (!axrgen_op_needs_handler(o) || strcmp(o->resource, resource) != 0 ||
+		    axrgen_names_has(defined, o->handler))
 			continue;
 		if (!any) {
 			axrgen_emit(e, "/* %s.c: the %s handlers of the %s service. */\n", resource, resource, g->name);

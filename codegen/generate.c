@@ -222,12 +222,47 @@ static int axrgen__res_cmp(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* The functions the .c files of `dir` define as `int name(` at the start of
+ * a line (how handlers are written): a scaffold never stubs one of them. */
+static void axrgen__defined_functions(axrgen_gen_t *g, const char *dir, axrgen_names_t *out)
+{
+	DIR *d = opendir(dir);
+	if (d == NULL)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		size_t nl = strlen(de->d_name);
+		if (de->d_name[0] == '.' || nl < 3 || strcmp(de->d_name + nl - 2, ".c") != 0)
+			continue;
+		size_t len = 0;
+		char *text = axrgen__read_file(axrgen_printf_g(g, "%s/%s", dir, de->d_name), &len);
+		for (char *line = text; line != NULL && *line;) {
+			char *next = strchr(line, '\n');
+			if (strncmp(line, "int ", 4) == 0) {
+				char *name = line + 4, *end = name;
+				while (*end == '_' || (*end >= 'a' && *end <= 'z') || (*end >= 'A' && *end <= 'Z') ||
+				       (*end >= '0' && *end <= '9'))
+					end++;
+				if (*end == '(' && end > name) {
+					*end = '\0';
+					axrgen_names_add(g, out, axrgen_strdup_g(g, name));
+				}
+			}
+			line = next ? next + 1 : NULL;
+		}
+		free(text);
+	}
+	closedir(d);
+}
+
 static void axrgen__scaffold(axrgen__writer_t *w, axrgen_gen_t *g)
 {
 	const char **res = axrgen_alloc_g(g, (g->n_ops + 1) * sizeof(*res));
 	size_t n = 0;
+	axrgen_names_t defined = {0};
+	axrgen__defined_functions(g, axrgen_printf_g(g, "%s/%s", w->opt->handlers_dir, g->name), &defined);
 	for (size_t i = 0; i < g->n_ops; i++) {
-		if (!axrgen_op_needs_handler(&g->ops[i]))
+		if (!axrgen_op_needs_handler(&g->ops[i]) || axrgen_names_has(&defined, g->ops[i].handler))
 			continue;
 		bool seen = false;
 		for (size_t k = 0; k < n && !seen; k++)
@@ -242,7 +277,7 @@ static void axrgen__scaffold(axrgen__writer_t *w, axrgen_gen_t *g)
 			continue; /* hand-written code is never touched */
 		axrgen_emit_t e;
 		axrgen_emit_init(&e, "\t");
-		if (axrgen_gen_scaffold(g, res[i], &e)) {
+		if (axrgen_gen_scaffold(g, res[i], &defined, &e)) {
 			size_t before = w->stats->written;
 			axrgen__write(w, path, &e, false);
 			w->stats->scaffolded += w->stats->written - before;

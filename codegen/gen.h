@@ -101,7 +101,7 @@ typedef struct axrgen_node {
 	bool exported;      /* declared in <svc>_schema.h */
 	const char **slots; /* its axr_regex_t slots, one per pattern */
 	axrgen_msg_t *msg;  /* set when the node maps to a message */
-	uint8_t walked;     /* plan_types.c: walks done (bits) */
+	uint8_t walked;     /* plan_types.c: walks done (bits 1, 2), array being typed (4) */
 } axrgen_node_t;
 
 typedef struct axrgen_pparam {

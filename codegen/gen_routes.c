@@ -10,7 +10,7 @@ const char *axrgen_handler_prototype(axrgen_gen_t *g, const axrgen_op_t *o)
 	const char *out = o->has_out ? axrgen_printf_g(g, "%s **out", o->response.msg->c_type) : NULL;
 	const char *line = axrgen_printf_g(g, "int %s(axr_request_t *req, %s%s%s)", o->handler, in, out ? ", " : "",
 					   out ? out : "");
-	if (strlen(line) <= 100)
+	if (strlen(line) <= 120)
 		return line;
 	/* Too long for one line: one parameter per line. */
 	return axrgen_printf_g(g, "int %s(axr_request_t *req,\n\t%s%s%s)", o->handler, in, out ? ",\n\t" : "",
@@ -39,7 +39,7 @@ static void axrgen__handler_doc(axrgen_gen_t *g, axrgen_emit_t *e, const axrgen_
 	axrgen_emit(e, "}\n");
 	if (o->has_out)
 		axrgen_emit(e, " * out: %s%s, status %d\n", o->response.msg->c_type,
-			    o->response.is_array ? " (JSON: an array, its items)"
+			    o->response.is_array ? " (the JSON array, as `items`)"
 			    : o->response.free_form ? " (JSON text)" : "", o->status);
 	else
 		axrgen_emit(e, " * out: none, status %d\n", o->status);

@@ -276,9 +276,14 @@ axrgen_ftype_t axrgen_field_type(axrgen_gen_t *g, const axrgen_schema_t *s, cons
 	case AXRGEN_TYPE_ANY:
 		return axrgen__string_values(t) ? (axrgen_ftype_t){.type = AXRGEN_P_STRING} : json;
 	case AXRGEN_TYPE_ARRAY: {
+		axrgen_node_t *node = &g->nodes[t->id];
 		if (t->items == NULL)
 			return (axrgen_ftype_t){.type = AXRGEN_P_STRING, .json = true, .repeated = true};
+		if (node->walked & 4) /* an array of itself (Tree: [Tree]) */
+			return json;
+		node->walked |= 4;
 		axrgen_ftype_t it = axrgen_field_type(g, t->items, axrgen_printf_g(g, "%sItem", name));
+		node->walked &= (uint8_t)~4u;
 		if (it.repeated)
 			return json; /* arrays of arrays travel as JSON text */
 		it.repeated = true;

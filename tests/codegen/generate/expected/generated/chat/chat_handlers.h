@@ -25,7 +25,7 @@ int chat_message_route_find_get_messages_message_id(axr_request_t *req,
  * GET /mine/rooms (myRooms)
  * Not the AXR pattern (no /mine/rooms/{id}), made CRUD on purpose.
  * in: Chat__MyRoomsInput {}
- * out: Chat__RoomList (JSON: an array, its items), status 200
+ * out: Chat__RoomList (the JSON array, as `items`), status 200
  * Generated CRUD: AXR_CRUD_LIST of Room, a weak definition in chat_crud.c;
  * a definition of this function elsewhere replaces it.
  */
@@ -34,7 +34,7 @@ int chat_my_rooms(axr_request_t *req, const Chat__MyRoomsInput *in, Chat__RoomLi
 /*
  * GET /rooms (listRooms)
  * in: Chat__ListRoomsInput {limit (query), topic (query)}
- * out: Chat__RoomList (JSON: an array, its items), status 200
+ * out: Chat__RoomList (the JSON array, as `items`), status 200
  * Generated CRUD: AXR_CRUD_LIST of Room, a weak definition in chat_crud.c;
  * a definition of this function elsewhere replaces it.
  */
@@ -67,7 +67,7 @@ int chat_close_room(axr_request_t *req, const Chat__CloseRoomInput *in, Chat__Ro
 /*
  * GET /rooms/{id}/messages (MessageRoute.find)
  * in: Chat__MessageRouteFindGetRoomsIdMessagesInput {id (path), since (query)}
- * out: Chat__MessageList (JSON: an array, its items), status 200
+ * out: Chat__MessageList (the JSON array, as `items`), status 200
  */
 int chat_message_route_find_get_rooms_id_messages(axr_request_t *req,
 	const Chat__MessageRouteFindGetRoomsIdMessagesInput *in,

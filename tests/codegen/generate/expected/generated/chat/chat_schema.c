@@ -8,6 +8,7 @@
 #include "log.h"
 
 /* Declared first so that tables can point at each other in any order. */
+static const axr_schema_t chat_schema_Digest_topics;
 static const axr_schema_t chat_schema_Message_kind;
 static const axr_schema_t chat_schema_Message_body;
 static const axr_schema_t chat_schema_Message_reactions;
@@ -18,6 +19,17 @@ static const axr_schema_t chat_schema_Message_body_any_of_1_url;
 static const axr_schema_t chat_schema_Message_reactions_additional;
 
 const axr_schema_t chat_schema_any = {.name = "any"};
+
+/* Digest */
+const axr_schema_t chat_schema_Digest = {
+	.name = "Digest",
+	.types = AXR_TYPE_OBJECT,
+	.properties = (const axr_property_t[]){
+		{.name = "thread", .schema = &chat_schema_ThreadAlias, .field = 1},
+		{.name = "topics", .schema = &chat_schema_Digest_topics, .field = 2},
+	},
+	.n_properties = 2,
+};
 
 /* Message */
 const axr_schema_t chat_schema_Message = {
@@ -55,12 +67,32 @@ const axr_schema_t chat_schema_Room = {
 	.n_required = 5,
 };
 
+/* Thread:
+ * An array of itself (travels as JSON text), and an alias of it.
+ */
+const axr_schema_t chat_schema_Thread = {
+	.name = "Thread",
+	.types = AXR_TYPE_ARRAY,
+	.items = &chat_schema_Thread,
+};
+
+/* ThreadAlias */
+const axr_schema_t chat_schema_ThreadAlias = {
+	.name = "ThreadAlias",
+	.ref = &chat_schema_Thread,
+};
+
 /* Topic */
 const axr_schema_t chat_schema_Topic = {
 	.name = "Topic",
 	.types = AXR_TYPE_STRING,
 	.flags = AXR_SCHEMA_MAX_LENGTH,
 	.max_length = 40,
+};
+
+static const axr_schema_t chat_schema_Digest_topics = {
+	.types = AXR_TYPE_ARRAY,
+	.items = &chat_schema_Topic,
 };
 
 static const axr_schema_t chat_schema_Message_kind = {
@@ -270,8 +302,11 @@ const axr_schema_t chat_message_route_find_get_rooms_id_messages_input = {
 /* Every table reachable from these is checked by axr_schema_prepare(). */
 static const axr_schema_t *const chat_schema_roots[] = {
 	&chat_schema_any,
+	&chat_schema_Digest,
 	&chat_schema_Message,
 	&chat_schema_Room,
+	&chat_schema_Thread,
+	&chat_schema_ThreadAlias,
 	&chat_schema_Topic,
 	&chat_schema_Room_uid,
 	&chat_schema_Room_dateCreated,

@@ -8,8 +8,11 @@
 
 /* Any value (a body or response declared without a schema). */
 extern const axr_schema_t chat_schema_any;
+extern const axr_schema_t chat_schema_Digest;
 extern const axr_schema_t chat_schema_Message;
 extern const axr_schema_t chat_schema_Room;
+extern const axr_schema_t chat_schema_Thread;
+extern const axr_schema_t chat_schema_ThreadAlias;
 extern const axr_schema_t chat_schema_Topic;
 extern const axr_schema_t chat_schema_Room_uid;
 extern const axr_schema_t chat_schema_Room_dateCreated;

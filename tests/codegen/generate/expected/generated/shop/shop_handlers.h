@@ -23,7 +23,7 @@ int shop_get_category(axr_request_t *req, const Shop__GetCategoryInput *in, Shop
  * GET /items (listItems)
  * List items
  * in: Shop__ListItemsInput {limit (query), page (query), sort (query), color (query), verbose (query)}
- * out: Shop__ItemList (JSON: an array, its items), status 200
+ * out: Shop__ItemList (the JSON array, as `items`), status 200
  * Generated CRUD: AXR_CRUD_LIST of Item, a weak definition in shop_crud.c;
  * a definition of this function elsewhere replaces it.
  */
@@ -89,11 +89,9 @@ int shop_delete_item(axr_request_t *req, const Shop__DeleteItemInput *in);
 /*
  * GET /items/{id}/reviews (listReviews)
  * in: Shop__ListReviewsInput {id (path)}
- * out: Shop__ListReviewsResponse (JSON: an array, its items), status 200
+ * out: Shop__ListReviewsResponse (the JSON array, as `items`), status 200
  */
-int shop_list_reviews(axr_request_t *req,
-	const Shop__ListReviewsInput *in,
-	Shop__ListReviewsResponse **out);
+int shop_list_reviews(axr_request_t *req, const Shop__ListReviewsInput *in, Shop__ListReviewsResponse **out);
 
 /*
  * POST /items/{id}/reviews (addReview)
@@ -107,9 +105,7 @@ int shop_add_review(axr_request_t *req, const Shop__AddReviewInput *in);
  * in: Shop__LegacyRouteLookupInput {code (path)}
  * out: Shop__JsonValue (JSON text), status 200
  */
-int shop_legacy_route_lookup(axr_request_t *req,
-	const Shop__LegacyRouteLookupInput *in,
-	Shop__JsonValue **out);
+int shop_legacy_route_lookup(axr_request_t *req, const Shop__LegacyRouteLookupInput *in, Shop__JsonValue **out);
 
 /*
  * POST /orders (placeOrder)
@@ -137,7 +133,7 @@ int shop_ping(axr_request_t *req, const Shop__PingInput *in);
 /*
  * GET /search (search)
  * in: Shop__SearchInput {tags (query), ids (query), min_price (query), x_request_id (header)}
- * out: Shop__SearchResponse (JSON: an array, its items), status 200
+ * out: Shop__SearchResponse (the JSON array, as `items`), status 200
  */
 int shop_search(axr_request_t *req, const Shop__SearchInput *in, Shop__SearchResponse **out);
 

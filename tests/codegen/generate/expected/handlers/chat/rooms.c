@@ -39,7 +39,7 @@ int chat_close_room(axr_request_t *req, const Chat__CloseRoomInput *in, Chat__Ro
 /*
  * GET /rooms/{id}/messages (MessageRoute.find)
  * in: Chat__MessageRouteFindGetRoomsIdMessagesInput {id (path), since (query)}
- * out: Chat__MessageList (JSON: an array, its items), status 200
+ * out: Chat__MessageList (the JSON array, as `items`), status 200
  */
 int chat_message_route_find_get_rooms_id_messages(axr_request_t *req,
 	const Chat__MessageRouteFindGetRoomsIdMessagesInput *in,

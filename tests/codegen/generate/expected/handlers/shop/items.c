@@ -6,11 +6,9 @@
 /*
  * GET /items/{id}/reviews (listReviews)
  * in: Shop__ListReviewsInput {id (path)}
- * out: Shop__ListReviewsResponse (JSON: an array, its items), status 200
+ * out: Shop__ListReviewsResponse (the JSON array, as `items`), status 200
  */
-int shop_list_reviews(axr_request_t *req,
-	const Shop__ListReviewsInput *in,
-	Shop__ListReviewsResponse **out)
+int shop_list_reviews(axr_request_t *req, const Shop__ListReviewsInput *in, Shop__ListReviewsResponse **out)
 {
 	/* TODO: implement GET /items/{id}/reviews. Answer with
 	 *   Shop__ListReviewsResponse *res = (Shop__ListReviewsResponse *)axr_op_message_new(req, &shop__list_reviews_response__descriptor);
@@ -37,7 +35,7 @@ int shop_add_review(axr_request_t *req, const Shop__AddReviewInput *in)
 /*
  * GET /search (search)
  * in: Shop__SearchInput {tags (query), ids (query), min_price (query), x_request_id (header)}
- * out: Shop__SearchResponse (JSON: an array, its items), status 200
+ * out: Shop__SearchResponse (the JSON array, as `items`), status 200
  */
 int shop_search(axr_request_t *req, const Shop__SearchInput *in, Shop__SearchResponse **out)
 {

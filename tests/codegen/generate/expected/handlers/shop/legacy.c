@@ -8,9 +8,7 @@
  * in: Shop__LegacyRouteLookupInput {code (path)}
  * out: Shop__JsonValue (JSON text), status 200
  */
-int shop_legacy_route_lookup(axr_request_t *req,
-	const Shop__LegacyRouteLookupInput *in,
-	Shop__JsonValue **out)
+int shop_legacy_route_lookup(axr_request_t *req, const Shop__LegacyRouteLookupInput *in, Shop__JsonValue **out)
 {
 	/* TODO: implement GET /legacy/{code}. Answer with
 	 *   Shop__JsonValue *res = (Shop__JsonValue *)axr_op_message_new(req, &shop__json_value__descriptor);

@@ -67,13 +67,18 @@ void axrgen_gen_main_c(axrgen_gen_t *g, axrgen_emit_t *e)
 	axrgen_emit(e, "return 0;\n");
 	axrgen_emit_outdent(e);
 	axrgen_emit(e, "}\n\n");
+	axrgen_emit(e, "/* The service's hand-written additions (settings, start-up after the migrations,\n"
+		       " * background work), when handlers/%s/ defines them: a weak reference, so a\n"
+		       " * service without any needs no definition. */\n"
+		       "extern const axr_service_hooks_t %s_hooks __attribute__((weak));\n\n",
+		    g->name, g->p);
 	axrgen_emit(e, "int main(int argc, char **argv)\n{\n");
 	axrgen_emit_indent(e);
 	axrgen_emit(e, "static const axr_service_def_t def = {\n");
 	axrgen_emit_indent(e);
 	axrgen_emit(e, ".name = %s,\n.version = %s,\n.routes = %s_routes,\n.nroutes = %s_ROUTE_COUNT,\n",
 		    axrgen_cstr(g, g->name), axrgen_cstr(g, version), g->p, g->P);
-	axrgen_emit(e, ".init = %s_service_init,\n.before = axr_op_before,\n", g->p);
+	axrgen_emit(e, ".init = %s_service_init,\n.before = axr_op_before,\n.hooks = &%s_hooks,\n", g->p, g->p);
 	axrgen_emit_outdent(e);
 	axrgen_emit(e, "};\nreturn axr_service_main(&def, argc, argv);\n");
 	axrgen_emit_outdent(e);

@@ -116,8 +116,41 @@ static int axr__dependencies_start(axr__service_t *s)
 	return 0;
 }
 
-int axr_service_main(const axr_service_def_t *def, int argc, char **argv)
+/* A generated def plus its hand-written hooks, as one definition. */
+static const axr_service_def_t *axr__merge_hooks(const axr_service_def_t *def)
 {
+	static axr_service_def_t merged;
+	const axr_service_hooks_t *h = def->hooks;
+	if (h == NULL)
+		return def;
+	merged = *def;
+	if (merged.nconfig_vars == 0) {
+		merged.config_vars = h->config_vars;
+		merged.nconfig_vars = h->nconfig_vars;
+		merged.config = h->config;
+	}
+	if (merged.ctx == NULL)
+		merged.ctx = h->ctx;
+	if (merged.init == NULL)
+		merged.init = h->init;
+	if (merged.fini == NULL)
+		merged.fini = h->fini;
+	if (merged.worker_init == NULL)
+		merged.worker_init = h->worker_init;
+	if (merged.worker_fini == NULL)
+		merged.worker_fini = h->worker_fini;
+	if (merged.io_init == NULL)
+		merged.io_init = h->io_init;
+	if (merged.io_fini == NULL)
+		merged.io_fini = h->io_fini;
+	if (merged.ready == NULL)
+		merged.ready = h->ready;
+	return &merged;
+}
+
+int axr_service_main(const axr_service_def_t *def_in, int argc, char **argv)
+{
+	const axr_service_def_t *def = axr__merge_hooks(def_in);
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			axr__usage(def, stdout);
@@ -146,7 +179,11 @@ int axr_service_main(const axr_service_def_t *def, int argc, char **argv)
 		axr_db_monitor_stop();
 		return 1;
 	}
-	if (def->init && def->init(&cfg, def->ctx) != 0) {
+	const axr_service_hooks_t *hooks = def_in->hooks;
+	int init_rc = def->init ? def->init(&cfg, def->ctx) : 0;
+	if (init_rc == 0 && hooks && hooks->init && hooks->init != def->init)
+		init_rc = hooks->init(&cfg, hooks->ctx);
+	if (init_rc != 0) {
 		axr_log_error("start-up failed");
 		axr_db_monitor_stop();
 		return 1;

@@ -7,6 +7,28 @@
 #include "config.h"
 #include "server.h"
 
+/*
+ * What a service's hand-written code adds to a generated main(): its own
+ * settings, start-up after the generated migrations, shutdown, per-worker
+ * and per-event-loop state, an extra readiness check. A service defines
+ * `const axr_service_hooks_t <svc>_hooks = {...};` in handlers/<svc>/;
+ * the generated main() finds it at link time (a weak reference: no hooks,
+ * no definition needed).
+ */
+typedef struct axr_service_hooks {
+	const axr_config_var_t *config_vars;
+	size_t nconfig_vars;
+	void *config;
+	int (*init)(const axr_config_t *cfg, void *ctx); /* after the generated start-up */
+	void (*fini)(void *ctx);
+	void (*worker_init)(axr_worker_t *w, void *ctx);
+	void (*worker_fini)(axr_worker_t *w, void *ctx);
+	void (*io_init)(struct event_base *base, int index, void *ctx);
+	void (*io_fini)(struct event_base *base, int index, void *ctx);
+	int (*ready)(void *ctx, const char **why);
+	void *ctx;
+} axr_service_hooks_t;
+
 typedef struct axr_service_def {
 	const char *name;             /* "achievement": logs, /status, metrics */
 	const char *version;
@@ -27,6 +49,7 @@ typedef struct axr_service_def {
 	void (*io_init)(struct event_base *base, int index, void *ctx);
 	void (*io_fini)(struct event_base *base, int index, void *ctx);
 	void *ctx;
+	const axr_service_hooks_t *hooks; /* hand-written additions; NULL when none */
 } axr_service_def_t;
 
 /*

@@ -38,6 +38,11 @@ static int chat_service_init(const axr_config_t *cfg, void *ctx)
 	return 0;
 }
 
+/* The service's hand-written additions (settings, start-up after the migrations,
+ * background work), when handlers/chat/ defines them: a weak reference, so a
+ * service without any needs no definition. */
+extern const axr_service_hooks_t chat_hooks __attribute__((weak));
+
 int main(int argc, char **argv)
 {
 	static const axr_service_def_t def = {
@@ -47,6 +52,7 @@ int main(int argc, char **argv)
 		.nroutes = CHAT_ROUTE_COUNT,
 		.init = chat_service_init,
 		.before = axr_op_before,
+		.hooks = &chat_hooks,
 	};
 	return axr_service_main(&def, argc, argv);
 }

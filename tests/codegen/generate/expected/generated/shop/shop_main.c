@@ -38,6 +38,11 @@ static int shop_service_init(const axr_config_t *cfg, void *ctx)
 	return 0;
 }
 
+/* The service's hand-written additions (settings, start-up after the migrations,
+ * background work), when handlers/shop/ defines them: a weak reference, so a
+ * service without any needs no definition. */
+extern const axr_service_hooks_t shop_hooks __attribute__((weak));
+
 int main(int argc, char **argv)
 {
 	static const axr_service_def_t def = {
@@ -47,6 +52,7 @@ int main(int argc, char **argv)
 		.nroutes = SHOP_ROUTE_COUNT,
 		.init = shop_service_init,
 		.before = axr_op_before,
+		.hooks = &shop_hooks,
 	};
 	return axr_service_main(&def, argc, argv);
 }

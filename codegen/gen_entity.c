@@ -10,7 +10,7 @@ void axrgen_gen_entities_h(axrgen_gen_t *g, axrgen_emit_t *e)
 	axrgen_banner(g, e, "c");
 	axrgen_emit(e, "/* %s_entities.h: the database tables of the %s service (runtime/entity.h): one\n"
 		       " * per schema with x-baseClass. */\n",
-		    g->p, g->name);
+		    g->name, g->name);
 	axrgen_emit(e, "#ifndef AXR_GEN_%s_ENTITIES_H\n#define AXR_GEN_%s_ENTITIES_H\n\n#include \"entity.h\"\n\n",
 		    g->P, g->P);
 	axrgen_emit(e, "#define %s_ENTITY_COUNT %zu\n\n", g->P, g->n_entities);
@@ -100,9 +100,9 @@ void axrgen_gen_entities_c(axrgen_gen_t *g, axrgen_emit_t *e)
 	axrgen_banner(g, e, "c");
 	axrgen_emit(e, "/* %s_entities.c: the database tables of the %s service as data; the runtime's\n"
 		       " * CRUD, query and migration engines walk them (runtime/entity.h). */\n",
-		    g->p, g->name);
-	axrgen_emit(e, "#include \"%s_entities.h\"\n\n#include <stdbool.h>\n#include <stddef.h>\n\n", g->p);
-	axrgen_emit(e, "#include \"%s.pb-c.h\"\n#include \"%s_schema.h\"\n\n", g->p, g->p);
+		    g->name, g->name);
+	axrgen_emit(e, "#include \"%s_entities.h\"\n\n#include <stdbool.h>\n#include <stddef.h>\n\n", g->name);
+	axrgen_emit(e, "#include \"%s.pb-c.h\"\n#include \"%s_schema.h\"\n\n", g->name, g->name);
 	for (size_t i = 0; i < g->n_entities; i++)
 		axrgen__entity(g, e, &g->entities[i]);
 	axrgen_emit(e, "const axr_entity_t *const %s_entities[] = {\n", g->p);

@@ -10,8 +10,8 @@ void axrgen_gen_crud_c(axrgen_gen_t *g, axrgen_emit_t *e)
 		       " * run the runtime's CRUD engine on the operation's entity and kind (op->entity,\n"
 		       " * op->crud; runtime/crud_handle.h); a hand-written function of the same name\n"
 		       " * replaces one at link time. */\n",
-		    g->p, g->name);
-	axrgen_emit(e, "#include <stddef.h>\n\n#include \"crud_handle.h\"\n\n#include \"%s_handlers.h\"\n", g->p);
+		    g->name, g->name);
+	axrgen_emit(e, "#include <stddef.h>\n\n#include \"crud_handle.h\"\n\n#include \"%s_handlers.h\"\n", g->name);
 	for (size_t i = 0; i < g->n_ops; i++) {
 		const axrgen_op_t *o = &g->ops[i];
 		if (!o->served || o->crud == 0)
@@ -34,11 +34,11 @@ void axrgen_gen_main_c(axrgen_gen_t *g, axrgen_emit_t *e)
 {
 	const char *version = g->svc->api_version ? g->svc->api_version : "0";
 	axrgen_banner(g, e, "c");
-	axrgen_emit(e, "/* %s_main.c: main() of the %s service (runtime/service.h). */\n", g->p, g->name);
+	axrgen_emit(e, "/* %s_main.c: main() of the %s service (runtime/service.h). */\n", g->name, g->name);
 	axrgen_emit(e, "#include \"crud.h\"\n#include \"err.h\"\n#include \"log.h\"\n#include \"migrate.h\"\n"
 		       "#include \"op.h\"\n#include \"service.h\"\n\n#include \"%s_entities.h\"\n"
 		       "#include \"%s_routes.h\"\n#include \"%s_schema.h\"\n\n",
-		    g->p, g->p, g->p);
+		    g->name, g->name, g->name);
 	axrgen_emit(e, "/* Start-up, after the configuration is read: the validation tables are checked and\n"
 		       " * their patterns compiled, the database is migrated to the entities (runtime/migrate.h;\n"
 		       " * hand-written steps in migrations/%s/), and the CRUD statements are built. */\n",

@@ -46,7 +46,7 @@ static void axrgen__handler_doc(axrgen_gen_t *g, axrgen_emit_t *e, const axrgen_
 	if (o->crud != 0)
 		axrgen_emit(e, " * Generated CRUD: %s of %s, a weak definition in %s_crud.c;\n"
 			       " * a definition of this function elsewhere replaces it.\n",
-			    o->crud_name, o->entity ? o->entity->schema->name : "?", g->p);
+			    o->crud_name, o->entity ? o->entity->schema->name : "?", g->name);
 	axrgen_emit(e, " */\n");
 }
 
@@ -57,10 +57,10 @@ void axrgen_gen_handlers_h(axrgen_gen_t *g, axrgen_emit_t *e)
 		       " * request's typed, validated input and answers 0 with *out set (a message from\n"
 		       " * axr_op_message_new, in the request arena) or a negative AXR_E* code. A missing\n"
 		       " * handler fails the link, a wrong signature the compile (docs/axrgen.md). */\n",
-		    g->p, g->name);
+		    g->name, g->name);
 	axrgen_emit(e, "#ifndef AXR_GEN_%s_HANDLERS_H\n#define AXR_GEN_%s_HANDLERS_H\n\n", g->P, g->P);
 	axrgen_emit(e, "#include \"err.h\"\n#include \"op.h\"\n#include \"request.h\"\n\n#include \"%s.pb-c.h\"\n",
-		    g->p);
+		    g->name);
 	for (size_t i = 0; i < g->n_ops; i++) {
 		const axrgen_op_t *o = &g->ops[i];
 		if (!o->served)
@@ -83,7 +83,7 @@ static size_t axrgen__route_count(const axrgen_gen_t *g)
 void axrgen_gen_routes_h(axrgen_gen_t *g, axrgen_emit_t *e)
 {
 	axrgen_banner(g, e, "c");
-	axrgen_emit(e, "/* %s_routes.h: the route table of the %s service (runtime/router.h). */\n", g->p, g->name);
+	axrgen_emit(e, "/* %s_routes.h: the route table of the %s service (runtime/router.h). */\n", g->name, g->name);
 	axrgen_emit(e, "#ifndef AXR_GEN_%s_ROUTES_H\n#define AXR_GEN_%s_ROUTES_H\n\n#include \"router.h\"\n\n", g->P,
 		    g->P);
 	axrgen_emit(e, "#define %s_ROUTE_COUNT %zu\n\n", g->P, axrgen__route_count(g));
@@ -203,11 +203,11 @@ void axrgen_gen_routes_c(axrgen_gen_t *g, axrgen_emit_t *e)
 	axrgen_banner(g, e, "c");
 	axrgen_emit(e, "/* %s_routes.c: the operations of the %s service as data (runtime/op.h) and the\n"
 		       " * route table; the wrappers only call the typed handlers (%s_handlers.h). */\n",
-		    g->p, g->name, g->p);
-	axrgen_emit(e, "#include \"%s_routes.h\"\n\n#include <stdbool.h>\n#include <stddef.h>\n\n", g->p);
+		    g->name, g->name, g->name);
+	axrgen_emit(e, "#include \"%s_routes.h\"\n\n#include <stdbool.h>\n#include <stddef.h>\n\n", g->name);
 	axrgen_emit(e, "#include \"entity.h\"\n#include \"http.h\"\n#include \"op.h\"\n#include \"validate.h\"\n\n");
-	axrgen_emit(e, "#include \"%s_entities.h\"\n#include \"%s_handlers.h\"\n#include \"%s_schema.h\"\n\n", g->p,
-		    g->p, g->p);
+	axrgen_emit(e, "#include \"%s_entities.h\"\n#include \"%s_handlers.h\"\n#include \"%s_schema.h\"\n\n",
+		    g->name, g->name, g->name);
 	for (size_t i = 0; i < g->n_ops; i++)
 		if (g->ops[i].served)
 			axrgen__op_table(g, e, &g->ops[i]);
@@ -256,8 +256,8 @@ void axrgen_gen_stubs_c(axrgen_gen_t *g, axrgen_emit_t *e)
 	axrgen_banner(g, e, "c");
 	axrgen_emit(e, "/* %s_stubs.c: every handler of the %s service answering 501 (axrgen generate\n"
 		       " * --stubs, for compiling a spec without its handlers). */\n",
-		    g->p, g->name);
-	axrgen_emit(e, "#include \"%s_handlers.h\"\n", g->p);
+		    g->name, g->name);
+	axrgen_emit(e, "#include \"%s_handlers.h\"\n", g->name);
 	for (size_t i = 0; i < g->n_ops; i++) {
 		if (!axrgen_op_needs_handler(&g->ops[i]))
 			continue;
@@ -278,8 +278,8 @@ bool axrgen_gen_scaffold(axrgen_gen_t *g, const char *resource, const axrgen_nam
 			axrgen_emit(e, "/* %s.c: the %s handlers of the %s service. */\n", resource, resource, g->name);
 			axrgen_emit(e, "/* Scaffolded once by axrgen from %s:\n"
 				       " * this file is yours; axrgen never touches it again. Contracts: %s_handlers.h. */\n",
-				    g->spec, g->p);
-			axrgen_emit(e, "#include \"%s_handlers.h\"\n", g->p);
+				    g->spec, g->name);
+			axrgen_emit(e, "#include \"%s_handlers.h\"\n", g->name);
 		}
 		any = true;
 		axrgen_emit(e, "\n");

@@ -378,7 +378,7 @@ void axrgen_gen_schema_h(axrgen_gen_t *g, axrgen_emit_t *e)
 	axrgen_banner(g, e, "c");
 	axrgen_emit(e, "/* %s_schema.h: the validation tables of the %s service (runtime/schema.h): every\n"
 		       " * named schema, and the parameters, bodies, responses and inputs of its operations. */\n",
-		    g->p, g->name);
+		    g->name, g->name);
 	axrgen_emit(e, "#ifndef AXR_GEN_%s_SCHEMA_H\n#define AXR_GEN_%s_SCHEMA_H\n\n#include \"schema.h\"\n\n", g->P,
 		    g->P);
 	axrgen_emit(e, "/* Any value (a body or response declared without a schema). */\n");
@@ -404,8 +404,8 @@ void axrgen_gen_schema_c(axrgen_gen_t *g, axrgen_emit_t *e)
 	axrgen_banner(g, e, "c");
 	axrgen_emit(e, "/* %s_schema.c: the validation tables of the %s service; the runtime's validator\n"
 		       " * and codec walk them (runtime/schema.h, runtime/codec.h). */\n",
-		    g->p, g->name);
-	axrgen_emit(e, "#include \"%s_schema.h\"\n\n#include <stddef.h>\n\n#include \"log.h\"\n\n", g->p);
+		    g->name, g->name);
+	axrgen_emit(e, "#include \"%s_schema.h\"\n\n#include <stddef.h>\n\n#include \"log.h\"\n\n", g->name);
 	bool any_static = false;
 	for (size_t i = 0; i < g->n_order; i++) {
 		const axrgen_node_t *node = &g->nodes[g->order[i]->id];

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <json-c/json.h>
@@ -854,6 +855,48 @@ static void test_other_protobuf_types_round_trip(void **state)
 	expect_encode_error(&fx_Wide, &w->base, AXR_EINVAL);
 }
 
+/* ---- the fuzz target's copy of protoc-c's output ----------------------------------- */
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	EXPECT_MSG(f != NULL, "cannot open %s", path);
+	axr_buf_t b = AXR_BUF_INIT;
+	char chunk[4096];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		axr_buf_append(&b, chunk, n);
+	fclose(f);
+	*len = b.len;
+	char *out = axr_arena_strndup(arena, b.data ? b.data : "", b.len);
+	axr_buf_free(&b);
+	return out;
+}
+
+static void test_fuzz_copy_of_the_protoc_output_is_current(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/axr-codec-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "protoc-c --proto_path=tests/unit/proto --c_out=%s tests/unit/proto/codectest.proto",
+	         dir);
+	assert_int_equal(system(cmd), 0);
+	static const char *const files[] = {"codectest.pb-c.c", "codectest.pb-c.h"};
+	for (size_t i = 0; i < 2; i++) {
+		char fresh[96], copy[64];
+		size_t fresh_len, copy_len;
+		snprintf(fresh, sizeof(fresh), "%s/%s", dir, files[i]);
+		snprintf(copy, sizeof(copy), "fuzz/%s", files[i]);
+		const char *a = slurp(fresh, &fresh_len), *b = slurp(copy, &copy_len);
+		EXPECT_MSG(fresh_len == copy_len && memcmp(a, b, copy_len) == 0,
+		           "%s differs from protoc-c's output: run `protoc-c --proto_path=tests/unit/proto "
+		           "--c_out=fuzz tests/unit/proto/codectest.proto`", copy);
+		remove(fresh);
+	}
+	rmdir(dir);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -899,6 +942,7 @@ int main(void)
 		T(test_protobuf_unpacked_with_the_arena_allocator_gives_the_same_json),
 		T(test_message_new_is_an_initialised_message_in_the_arena),
 		T(test_other_protobuf_types_round_trip),
+		T(test_fuzz_copy_of_the_protoc_output_is_current),
 	};
 #undef T
 	return cmocka_run_group_tests_name("codec", tests, NULL, NULL);

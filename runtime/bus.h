@@ -8,9 +8,12 @@
 
 #include <protobuf-c/protobuf-c.h>
 
+#include "arena.h"
 #include "buf.h"
+#include "entity.h"
 #include "pool.h"
 #include "redis.h"
+#include "request.h"
 
 struct event_base;
 
@@ -114,6 +117,32 @@ int axr_bus_publish_with(axr_redis_t *r, const axr_bus_event_t *ev);
 /* Encodes the envelope of `ev` stamped with `time` into `out` (appended),
  * without publishing. For tools and tests. Errors as axr_bus_publish(). */
 int axr_bus_event_encode(const axr_bus_event_t *ev, const char *time, axr_buf_t *out);
+
+/* ---- entity changes (bus_entity.c) ------------------------------------------ */
+
+/*
+ * Publishes the change of one entity row with axr_bus_publish(): type
+ * e->name; uid and version read from the row's base columns; data the row
+ * and data_json its REST JSON (e->schema, writeOnly dropped), except for
+ * action "delete", which carries neither (clients get {"uid","version"});
+ * audience the values of e->channel_columns (x-axr-owner first, then
+ * x-axr-channels; absent values skipped). Scratch memory comes from `arena`.
+ * Returns as axr_bus_publish(); AXR_EINVAL when the row has no valid uid.
+ * Handlers call it after their own commit.
+ */
+int axr_bus_publish_entity(axr_worker_t *w, axr_arena_t *arena, const axr_entity_t *e, const char *action,
+                           const ProtobufCMessage *row);
+
+/*
+ * An axr_crud_change_fn (crud.h) that publishes generated CRUD's creates,
+ * updates and deletes with axr_bus_publish_entity() (a truncate publishes
+ * nothing: its rows are not known). A service installs it once at start-up,
+ * before workers run: axr_crud_on_change = axr_bus_crud_changed. CRUD calls
+ * a handler makes inside axr_db_tx_run() would publish before the commit
+ * (and again on a retry): such handlers set the hook aside and publish
+ * after their commit themselves.
+ */
+void axr_bus_crud_changed(axr_request_t *req, const axr_entity_t *e, int action, const ProtobufCMessage *row);
 
 /* ---- receiving -------------------------------------------------------------- */
 

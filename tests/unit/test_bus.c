@@ -13,6 +13,8 @@
 
 #include "axr_event.pb-c.h"
 #include "bus.h"
+#include "crud.h"
+#include "crud_fixture.h"
 #include "err.h"
 #include "expect_msg.h"
 #include "metrics.h"
@@ -75,6 +77,7 @@ static void inbox_on_message(const axr_redis_message_t *m, void *ctx)
 	if (in->count >= INBOX_MAX)
 		return;
 	snprintf(in->channel[in->count], sizeof in->channel[0], "%.*s", (int)m->channel_len, m->channel);
+	axr_buf_clear(&in->payload[in->count]); /* the test may have reset the count */
 	axr_buf_append(&in->payload[in->count], m->data, m->len);
 	in->count++;
 }
@@ -471,6 +474,142 @@ static void test_bus_publish_failures_are_counted_never_fatal(void **state)
 	axr_redis_free(live.redis);
 }
 
+/* ---- entity changes ------------------------------------------------------------- */
+
+/* Subscribes to the object, owner, other user and service channels of an
+ * Item change, runs `publish_fn`, and returns what arrived on each. */
+typedef struct entity_case {
+	inbox_t in;
+	char ch[4][AXR_BUS_CHANNEL_MAX + 1]; /* obj, owner, other user, service */
+} entity_case_t;
+
+static void entity_case_listen(entity_case_t *c, struct event_base *base, axr_redis_sub_t **sub, const char *obj)
+{
+	memset(c, 0, sizeof *c);
+	axr_bus_channel(AXR_BUS_CHANNEL_OBJECT, obj, c->ch[0], NULL);
+	axr_bus_channel(AXR_BUS_CHANNEL_USER, FIX_USER_A, c->ch[1], NULL);
+	axr_bus_channel(AXR_BUS_CHANNEL_USER, FIX_USER_B, c->ch[2], NULL);
+	axr_bus_channel(AXR_BUS_CHANNEL_SERVICE, axr_bus_service(), c->ch[3], NULL);
+	const char *channels[] = {c->ch[0], c->ch[1], c->ch[2], c->ch[3]};
+	*sub = subscribe_raw(base, shared_url, &c->in, channels, 4);
+}
+
+static Crudtest__Item *item_row(axr_arena_t *a, const char *uid, int64_t version)
+{
+	Crudtest__Item *row = axr_arena_calloc(a, 1, sizeof *row);
+	crudtest__item__init(row);
+	row->uid = (char *)(uintptr_t)uid;
+	row->has_version = version >= 0;
+	row->version = version;
+	row->name = (char *)"sword";
+	row->owner_uid = (char *)FIX_USER_A;
+	return row;
+}
+
+static void test_bus_entity_change_goes_to_object_owner_and_service(void **state)
+{
+	(void)state;
+	char obj[64];
+	snprintf(obj, sizeof obj, "11111111-0000-4000-8000-%012d", (int)getpid());
+	struct event_base *base = event_base_new();
+	axr_redis_sub_t *sub = NULL;
+	entity_case_t c;
+	entity_case_listen(&c, base, &sub, obj);
+	axr_worker_t w = {.redis = open_pub(shared_url)};
+	axr_arena_t *a = axr_arena_new(0);
+
+	assert_int_equal(axr_bus_publish_entity(&w, a, &fix_item, "update", &item_row(a, obj, 3)->base), 0);
+	assert_true(run_until(base, &c.in.count, 3, 3000));
+	run_for(base, 100);
+	assert_int_equal(c.in.count, 3);
+	assert_int_equal(inbox_on(&c.in, c.ch[0]), 1);
+	assert_int_equal(inbox_on(&c.in, c.ch[1]), 1); /* x-axr-owner */
+	assert_int_equal(inbox_on(&c.in, c.ch[2]), 0);
+	assert_int_equal(inbox_on(&c.in, c.ch[3]), 1);
+	axr_bus_message_t m;
+	assert_int_equal(axr_bus_message_decode(c.in.payload[0].data, c.in.payload[0].len, &m), 0);
+	assert_string_equal(m.type, "Item");
+	assert_string_equal(m.action, "update");
+	assert_string_equal(m.uid, obj);
+	assert_true(m.has_version);
+	assert_int_equal(m.version, 3);
+	assert_int_equal(m.naudience, 1);
+	assert_string_equal(m.audience[0], FIX_USER_A);
+	assert_false(m.is_public);
+	Crudtest__Item *back = crudtest__item__unpack(NULL, m.data_len, m.data);
+	assert_non_null(back);
+	assert_string_equal(back->name, "sword");
+	crudtest__item__free_unpacked(back, NULL);
+	axr_bus_message_clear(&m);
+
+	/* A delete carries no model: clients get uid and version. */
+	c.in.count = 0;
+	assert_int_equal(axr_bus_publish_entity(&w, a, &fix_item, "delete", &item_row(a, obj, 4)->base), 0);
+	assert_true(run_until(base, &c.in.count, 3, 3000));
+	assert_int_equal(axr_bus_message_decode(c.in.payload[0].data, c.in.payload[0].len, &m), 0);
+	assert_null(m.data);
+	axr_buf_t json = AXR_BUF_INIT;
+	assert_int_equal(axr_bus_message_to_json(&m, &json), 0);
+	char want[160];
+	snprintf(want, sizeof want, "{\"type\":\"Item\",\"action\":\"delete\",\"data\":{\"uid\":\"%s\",\"version\":4}}", obj);
+	assert_string_equal(json.data, want);
+	axr_buf_free(&json);
+	axr_bus_message_clear(&m);
+
+	/* An entity without owner or channels: object and service channels only. */
+	c.in.count = 0;
+	Crudtest__Gadget *g = axr_arena_calloc(a, 1, sizeof *g);
+	crudtest__gadget__init(g);
+	g->uid = obj;
+	assert_int_equal(axr_bus_publish_entity(&w, a, &fix_gadget, "create", &g->base), 0);
+	assert_true(run_until(base, &c.in.count, 2, 3000));
+	run_for(base, 100);
+	assert_int_equal(c.in.count, 2);
+	assert_int_equal(inbox_on(&c.in, c.ch[0]), 1);
+	assert_int_equal(inbox_on(&c.in, c.ch[3]), 1);
+
+	/* A row without a uid is not an event. */
+	long fail0 = metric_value("axr_bus_publish_failures_total");
+	assert_int_equal(axr_bus_publish_entity(&w, a, &fix_item, "update", &item_row(a, NULL, 1)->base), AXR_EINVAL);
+	assert_int_equal(metric_value("axr_bus_publish_failures_total"), fail0 + 1);
+
+	axr_arena_free(a);
+	axr_redis_free(w.redis);
+	axr_redis_sub_free(sub);
+	inbox_free(&c.in);
+	event_base_free(base);
+}
+
+static void test_bus_crud_hook_publishes_writes_but_not_truncate(void **state)
+{
+	(void)state;
+	char obj[64];
+	snprintf(obj, sizeof obj, "22222222-0000-4000-8000-%012d", (int)getpid());
+	struct event_base *base = event_base_new();
+	axr_redis_sub_t *sub = NULL;
+	entity_case_t c;
+	entity_case_listen(&c, base, &sub, obj);
+	axr_worker_t w = {.redis = open_pub(shared_url)};
+	axr_request_t req = {.arena = axr_arena_new(0), .worker = &w};
+
+	axr_bus_crud_changed(&req, &fix_item, AXR_CRUD_ACTION_TRUNCATE, NULL);
+	axr_bus_crud_changed(&req, &fix_item, AXR_CRUD_ACTION_CREATE, &item_row(req.arena, obj, 0)->base);
+	assert_true(run_until(base, &c.in.count, 3, 3000));
+	run_for(base, 100);
+	assert_int_equal(c.in.count, 3);
+	axr_bus_message_t m;
+	assert_int_equal(axr_bus_message_decode(c.in.payload[0].data, c.in.payload[0].len, &m), 0);
+	assert_string_equal(m.action, "create");
+	assert_int_equal(m.version, 0);
+	axr_bus_message_clear(&m);
+
+	axr_arena_free(req.arena);
+	axr_redis_free(w.redis);
+	axr_redis_sub_free(sub);
+	inbox_free(&c.in);
+	event_base_free(base);
+}
+
 /* ---- service subscriptions ---------------------------------------------------- */
 
 typedef struct got {
@@ -620,6 +759,8 @@ int main(void)
 	    cmocka_unit_test(test_bus_client_json_refuses_data_that_is_not_json),
 	    cmocka_unit_test(test_bus_publish_reaches_every_channel_once),
 	    cmocka_unit_test(test_bus_publish_failures_are_counted_never_fatal),
+	    cmocka_unit_test(test_bus_entity_change_goes_to_object_owner_and_service),
+	    cmocka_unit_test(test_bus_crud_hook_publishes_writes_but_not_truncate),
 	    cmocka_unit_test(test_bus_subscribe_filters_by_service_type_and_action),
 	    cmocka_unit_test(test_bus_subscribe_rejects_bad_arguments),
 	    cmocka_unit_test(test_bus_subscription_comes_back_after_redis_restarts),

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec.h"
 #include "err.h"
 #include "row.h"
 
@@ -464,32 +465,55 @@ int axr_row_read(const axr_entity_t *e, const axr_db_result_t *r, int row, axr_a
 	return 0;
 }
 
-/* ---- jsonb (stand-in for the codec) --------------------------------------- */
+/* ---- jsonb ----------------------------------------------------------------- */
+
+/* A jsonb column carried by a string field holds the JSON text itself (the
+ * free-form mapping); one carried by a message or repeated field goes
+ * through the codec with the column's schema. */
+static bool axr__row_jsonb_as_text(const ProtobufCFieldDescriptor *f)
+{
+	return f->label != PROTOBUF_C_LABEL_REPEATED && f->type == PROTOBUF_C_TYPE_STRING;
+}
 
 int axr_row_jsonb_to_text(const axr_column_t *c, const ProtobufCMessage *msg,
                           const ProtobufCFieldDescriptor *f, axr_arena_t *arena, const char **out)
 {
-	(void)c;
-	(void)arena;
 	*out = NULL;
-	if (f->label == PROTOBUF_C_LABEL_REPEATED || f->type != PROTOBUF_C_TYPE_STRING)
-		return axr__row_present(msg, f) ? AXR_ENOTIMPL : 0;
-	*out = *(char *const *)axr__row_cslot(msg, f);
-	return 0;
+	if (f->label != PROTOBUF_C_LABEL_REPEATED && !axr__row_present(msg, f))
+		return 0; /* SQL NULL */
+	if (axr__row_jsonb_as_text(f)) {
+		*out = *(char *const *)axr__row_cslot(msg, f);
+		return 0;
+	}
+	axr_buf_t json = AXR_BUF_INIT;
+	int rc = axr_codec_field_to_json(c->schema, msg, f, 0, &json);
+	if (rc == 0 && (*out = axr_arena_strndup(arena, json.data ? json.data : "null", json.len)) == NULL)
+		rc = AXR_ENOMEM;
+	axr_buf_free(&json);
+	return rc;
 }
 
 int axr_row_jsonb_from_text(const axr_column_t *c, ProtobufCMessage *msg,
                             const ProtobufCFieldDescriptor *f, const char *text, size_t len,
                             axr_arena_t *arena)
 {
-	(void)c;
-	if (f->label == PROTOBUF_C_LABEL_REPEATED || f->type != PROTOBUF_C_TYPE_STRING)
-		return text == NULL ? 0 : AXR_ENOTIMPL;
-	char *s = NULL;
-	if (text != NULL && (s = axr_arena_strndup(arena, text, len)) == NULL)
-		return AXR_ENOMEM;
-	*(char **)axr__row_slot(msg, f) = s;
-	return 0;
+	if (text == NULL) {
+		if (f->label == PROTOBUF_C_LABEL_REPEATED)
+			*(size_t *)((char *)msg + f->quantifier_offset) = 0;
+		else if (f->type == PROTOBUF_C_TYPE_STRING || f->type == PROTOBUF_C_TYPE_MESSAGE)
+			*(void **)axr__row_slot(msg, f) = NULL;
+		else
+			axr__row_mark(msg, f, false);
+		return 0;
+	}
+	if (axr__row_jsonb_as_text(f)) {
+		char *s = axr_arena_strndup(arena, text, len);
+		if (s == NULL)
+			return AXR_ENOMEM;
+		*(char **)axr__row_slot(msg, f) = s;
+		return 0;
+	}
+	return axr_codec_field_from_json(c->schema, msg, f, text, len, arena);
 }
 
 /* ---- indexes -------------------------------------------------------------- */

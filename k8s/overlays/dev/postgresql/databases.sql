@@ -5,5 +5,6 @@ CREATE DATABASE axr_account;
 CREATE DATABASE axr_achievement;
 CREATE DATABASE axr_economy;
 CREATE DATABASE axr_example;
+CREATE DATABASE axr_guestbook;
 CREATE DATABASE axr_matchmaking;
 CREATE DATABASE axr_notification;

@@ -195,10 +195,10 @@ service_url() {
 }
 
 # scenario NAME REFERENCE URL [LUA]: measures URL with wrk and compares it with REFERENCE
-# (nginx-static or pgbench).
+# (nginx-static, pgbench, or the NAME of an earlier scenario).
 scenario() {
 	[ $# -ge 3 ] && [ $# -le 4 ] || die "usage: scenario NAME REFERENCE URL [LUA]"
-	case $2 in nginx-static | pgbench) ;; *) die "scenario $1: unknown reference '$2'" ;; esac
+	cut -f 1 "$T/results" | grep -qxF -- "$2" || die "scenario $1: unknown reference '$2' (a reference or an earlier scenario)"
 	[ -z "${4:-}" ] || [ -r "$4" ] || die "scenario $1: no wrk script $4"
 	wrk_run "$1" "$1" "$2" "$3" "${4:-}"
 }
@@ -242,6 +242,26 @@ reference_pgbench
 
 # Scenarios: one line each.
 scenario "GET /status (example, direct)" nginx-static "$(service_url example)/status"
+scenario "POST /validate (20 properties)" "GET /status (example, direct)" \
+	"$(service_url example)/validate" tests/bench/validate.lua
+
+# Generated CRUD: GET /entries/{id} of the guestbook on a table of 1,000,000
+# rows, random ids, authenticated, against pgbench -S -M prepared.
+export AXR_JWT_PUBLIC_KEY="$ROOT/tests/fixtures/keys/test-only-rs256-public.pem"
+GB=$(service_url guestbook)
+BENCH_ROWS=${BENCH_ROWS:-1000000}
+note "filling the guestbook with $BENCH_ROWS entries"
+GB_DB=$(sh "$STACK" pg-url "$PG_PORT" axr_guestbook)
+OWNER=11111111-1111-4111-8111-111111111111
+psql -q "$GB_DB" -c "INSERT INTO entry (uid, date_created, date_modified, version, author_uid, message)
+	SELECT gen_random_uuid(), now(), now(), 0, '$OWNER', 'entry ' || i FROM generate_series(1, $BENCH_ROWS) i" \
+	-c "ANALYZE entry" >/dev/null
+psql -At "$GB_DB" -c "SELECT uid FROM entry TABLESAMPLE SYSTEM (2) LIMIT 20000" >"$T/ids"
+make -s "$BUILD/tools/mint_token" >/dev/null
+BENCH_TOKEN=$("$BUILD/tools/mint_token" -k tests/fixtures/keys/test-only-rs256-private.pem -s bench -u "$OWNER" -t 3600)
+BENCH_IDS=$T/ids
+export BENCH_TOKEN BENCH_IDS
+scenario "GET /entries/{id} (1M rows, auth)" pgbench "$GB/entries" tests/bench/get_entry.lua
 
 mkdir -p "$BUILD/bench"
 report | tee "$BUILD/bench/latest.txt"

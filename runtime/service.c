@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "auth.h"
+#include "bus.h"
+#include "crud.h"
 #include "db.h"
 #include "err.h"
 #include "log.h"
@@ -113,6 +115,12 @@ static int axr__dependencies_start(axr__service_t *s)
 	}
 	if (*cfg->redis_url && axr_redis_metrics_register() != 0)
 		return AXR_ENOMEM;
+	/* Events: every change made through the generated CRUD is published after
+	 * its commit (hand-written handlers call axr_bus_publish_entity). */
+	if (axr_bus_set_service(s->def->name) != 0)
+		return AXR_ENOMEM;
+	if (*cfg->redis_url)
+		axr_crud_on_change = axr_bus_crud_changed;
 	return 0;
 }
 

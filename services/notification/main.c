@@ -76,6 +76,7 @@ static int notif_init(const axr_config_t *cfg, void *ctx)
 	notif.m_auth_failed = axr_metrics_counter("axr_ws_auth_failures_total",
 	                                          "Websockets closed (1008) for a bad token or no LOGIN in time.", "");
 	notif.m_logins = axr_metrics_counter("axr_ws_logins_total", "Websocket sessions authenticated.", "");
+	notif_sessions_gauge_register();
 	return notif_presence_start(cfg->redis_url, notif.cfg.presence_ttl_ms, &notif.presence);
 }
 

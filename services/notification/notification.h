@@ -97,6 +97,9 @@ const char *notif_member_id(const notif_member_t *member, size_t *len);
 /* GET /notifications: the upgrade handler (inline route). */
 int notif_upgrade(axr_request_t *req);
 
+/* Registers the axr_ws_sessions gauge (once, at start-up). */
+void notif_sessions_gauge_register(void);
+
 /* The authenticated user of a session (NULL before login). */
 const char *notif_session_user(const notif_session_t *s);
 

@@ -475,17 +475,18 @@ static int notif_request_token(axr_request_t *req, const char **token, size_t *l
 	return 0;
 }
 
+void notif_sessions_gauge_register(void)
+{
+	axr_metrics_gauge_fn("axr_ws_sessions", "Authenticated websocket sessions.", "", notif_gauge_sessions, NULL);
+}
+
 int notif_upgrade(axr_request_t *req)
 {
-	static _Atomic int gauge_once;
 	axr_ws_handshake_t hs;
 	const char *token = NULL;
 	size_t token_len = 0;
 	notif_hub_t *hub = notif_hub_current();
 
-	if (atomic_exchange(&gauge_once, 1) == 0)
-		axr_metrics_gauge_fn("axr_ws_sessions", "Authenticated websocket sessions.", "", notif_gauge_sessions,
-		                     NULL);
 	if (hub == NULL)
 		return axr_response_error(req, 503, NULL, "websockets are unavailable on this thread", NULL, 0);
 	if (axr_ws_handshake_check_request(&notif.handshake, req, &hs) != 0) {

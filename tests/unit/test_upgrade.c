@@ -100,21 +100,26 @@ static const axr_upgrade_ops_t bulk_ops = {.on_open = on_open_bulk, .on_data = o
 static const axr_upgrade_ops_t ops = {.on_open = on_open, .on_data = on_data, .on_close = on_close,
                                       .on_drain = on_drain};
 
-/* GET /up: takes the connection over (ctx is heap memory on_close frees). */
-static int h_up(axr_request_t *req)
+/* Answers 101 and hands the connection to `with` (ctx is heap memory on_close frees). */
+static int upgrade_to(axr_request_t *req, const axr_upgrade_ops_t *with)
 {
 	req->status = 101;
 	axr_response_header(req, "Upgrade", "test");
 	axr_response_header(req, "Connection", "Upgrade");
-	return axr_request_upgrade(req, &ops, malloc(16));
+	return axr_request_upgrade(req, with, malloc(16));
 }
 
+/* GET /up: the echo handler. */
+static int h_up(axr_request_t *req)
+{
+	return upgrade_to(req, &ops);
+}
+
+
+/* GET /bulk: on_open_bulk. */
 static int h_bulk(axr_request_t *req)
 {
-	req->status = 101;
-	axr_response_header(req, "Upgrade", "test");
-	axr_response_header(req, "Connection", "Upgrade");
-	return axr_request_upgrade(req, &bulk_ops, malloc(16));
+	return upgrade_to(req, &bulk_ops);
 }
 
 /* GET /refuse: marks the upgrade, then answers 400 instead of 101. */

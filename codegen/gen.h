@@ -145,6 +145,7 @@ typedef struct axrgen_op {
 	int crud;               /* enum axr_crud_kind, 0 = none */
 	const char *crud_name;  /* "AXR_CRUD_LIST" */
 	axrgen_entity_t *entity;
+	bool list_filters;      /* undeclared query names pass to the handler (x-axr-filters, CRUD list/count) */
 } axrgen_op_t;
 
 typedef struct axrgen_column {

@@ -174,7 +174,7 @@ static void axrgen__op_table(axrgen_gen_t *g, axrgen_emit_t *e, const axrgen_op_
 	}
 	axrgen_emit(e, ".input = &%s,\n.input_schema = &%s,\n", o->input->descriptor, o->input_table);
 	axrgen__payload(g, e, "body", &o->body);
-	if (o->crud == 1 || o->crud == 2 || o->crud == 4) /* list, count, truncate */
+	if (o->list_filters)
 		axrgen_emit(e, ".list_filters = true,\n");
 	axrgen_emit(e, ".status = %d,\n", o->status);
 	if (o->has_out)

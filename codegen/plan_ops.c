@@ -355,6 +355,23 @@ static void axrgen__security(axrgen_gen_t *g, axrgen_op_t *o)
 	}
 }
 
+/* Whether query names the operation does not declare reach its handler as
+ * filters (op.list_filters): generated list, count and truncate always
+ * take them; x-axr-filters: true opts a hand-written operation in (its
+ * handler parses them with axr_query_parse), false opts any operation out. */
+static void axrgen__filters(axrgen_gen_t *g, axrgen_op_t *o)
+{
+	const axrgen_value_t *x = axrgen_ext_get(&o->op->extensions, "x-axr-filters");
+	o->list_filters = o->crud == AXRGEN__LIST || o->crud == AXRGEN__COUNT || o->crud == AXRGEN__TRUNCATE;
+	if (x == NULL)
+		return;
+	if (x->kind != AXRGEN_VALUE_BOOL) {
+		axrgen_gen_diag(g, AXRGEN_ERROR, x->pos, "x-axr-filters must be true or false");
+		return;
+	}
+	o->list_filters = strcmp(x->text, "true") == 0;
+}
+
 /* The success response: the lowest 2xx code, else 2XX, else none. */
 static const axrgen_response_t *axrgen__success(const axrgen_operation_t *op, int *status)
 {
@@ -431,6 +448,7 @@ static void axrgen__plan_op(axrgen_gen_t *g, axrgen_op_t *o)
 	}
 	axrgen__security(g, o);
 	axrgen__crud(g, o);
+	axrgen__filters(g, o);
 }
 
 void axrgen_plan_ops(axrgen_gen_t *g)

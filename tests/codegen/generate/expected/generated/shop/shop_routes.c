@@ -200,6 +200,7 @@ static const axr_op_t shop_list_reviews_op = {
 	.n_params = 1,
 	.input = &shop__list_reviews_input__descriptor,
 	.input_schema = &shop_list_reviews_input,
+	.list_filters = true,
 	.status = 200,
 	.response = {.schema = &shop_list_reviews_response, .message = &shop__list_reviews_response__descriptor, .is_array = true},
 };

@@ -13,23 +13,6 @@
 
 /* ---- schema tables -------------------------------------------------------- */
 
-const axr_schema_t *axr__codec_target(const axr_schema_t *s, uint32_t *flags)
-{
-	uint32_t bits = 0;
-	for (int hops = 0; s != NULL; hops++) {
-		bits |= s->flags;
-		for (size_t i = 0; i < s->n_all_of; i++)
-			if (s->all_of[i] != NULL)
-				bits |= s->all_of[i]->flags;
-		if (s->ref == NULL || hops == 64) /* 64: a broken table with a $ref cycle */
-			break;
-		s = s->ref;
-	}
-	if (flags != NULL)
-		*flags = bits;
-	return s;
-}
-
 bool axr__codec_is_message(const axr_schema_t *t)
 {
 	if (t == NULL || t->n_properties == 0 || t->n_one_of > 0 || t->n_any_of > 0 || (t->flags & AXR_SCHEMA_FALSE))
@@ -38,9 +21,8 @@ bool axr__codec_is_message(const axr_schema_t *t)
 	return types == 0 || types == AXR_TYPE_OBJECT;
 }
 
-bool axr__codec_string_is_json(const axr_schema_t *s)
+bool axr__codec_json_text(const axr_schema_t *t)
 {
-	const axr_schema_t *t = axr__codec_target(s, NULL);
 	if (t == NULL || (t->flags & AXR_SCHEMA_FALSE) || t->n_one_of > 0 || t->n_any_of > 0)
 		return true;
 	uint32_t types = t->types & ~(uint32_t)AXR_TYPE_NULL;
@@ -103,20 +85,6 @@ size_t axr__codec_elem_size(ProtobufCType type)
 	case PROTOBUF_C_TYPE_MESSAGE: return sizeof(ProtobufCMessage *);
 	default: return 4; /* 32-bit integers, enums, float */
 	}
-}
-
-bool axr__codec_present(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
-{
-	const char *base = (const char *)m;
-	if (f->label == PROTOBUF_C_LABEL_REPEATED)
-		return *(const size_t *)(base + f->quantifier_offset) > 0;
-	if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
-		return *(const uint32_t *)(base + f->quantifier_offset) == f->id;
-	if (f->type == PROTOBUF_C_TYPE_STRING || f->type == PROTOBUF_C_TYPE_MESSAGE)
-		return *(void *const *)(base + f->offset) != NULL;
-	if (f->label == PROTOBUF_C_LABEL_OPTIONAL)
-		return *(const protobuf_c_boolean *)(base + f->quantifier_offset) != 0;
-	return true; /* required, or proto3 without presence */
 }
 
 /* Marks a field whose value was just stored as present. */
@@ -225,6 +193,8 @@ static int axr__in_fail(axr__in_t *in, const axr__path_t *at, const char *messag
 	}
 	axr_buf_t path = AXR_BUF_INIT;
 	axr__path_put(&path, at);
+	if (path.data != NULL)
+		path.data[path.len] = '\0'; /* the number writer leaves it out */
 	int rc = axr_buf_ok(&path) ? axr_verrors_add(in->errs, path.data ? path.data : "", "%s", message)
 	                           : AXR_ENOMEM;
 	axr_buf_free(&path);
@@ -366,7 +336,7 @@ static int axr__in_repeated(axr__in_t *in, const axr_schema_t *s, ProtobufCMessa
 		return axr__in_fail(in, at, "expected an array");
 	const axr_schema_t *t = axr__codec_target(s, NULL);
 	const axr_schema_t *items = t != NULL ? t->items : NULL;
-	bool json_text = f->type == PROTOBUF_C_TYPE_STRING && axr__codec_string_is_json(items);
+	bool json_text = f->type == PROTOBUF_C_TYPE_STRING && axr__codec_json_text(axr__codec_target(items, NULL));
 	size_t n = json_object_array_length(v), size = axr__codec_elem_size(f->type);
 	char *elems = NULL;
 	int rc = 0;
@@ -399,7 +369,7 @@ static int axr__in_field(axr__in_t *in, const axr_schema_t *s, ProtobufCMessage 
 	}
 	if (f->label == PROTOBUF_C_LABEL_REPEATED)
 		return axr__in_repeated(in, s, msg, f, v, at);
-	json_text = json_text || (f->type == PROTOBUF_C_TYPE_STRING && axr__codec_string_is_json(s));
+	json_text = json_text || (f->type == PROTOBUF_C_TYPE_STRING && axr__codec_json_text(axr__codec_target(s, NULL)));
 	int rc = axr__in_value(in, s, f, axr__codec_slot(msg, f), v, at, json_text);
 	if (rc == 0)
 		axr__mark(msg, f);
@@ -437,7 +407,7 @@ static int axr__in_message(axr__in_t *in, const axr_schema_t *t, ProtobufCMessag
 		const axr_property_t *p = axr__property(t, key);
 		if (p == NULL || p->field == 0)
 			continue; /* undeclared, or carried by no field */
-		const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field(msg->descriptor, p->field);
+		const ProtobufCFieldDescriptor *f = axr__codec_field(msg->descriptor, p->field);
 		if (f == NULL) {
 			rc = AXR_ECONFIG; /* the table names a field the message does not have */
 			break;
@@ -496,7 +466,7 @@ int axr_codec_field_from_json(const axr_schema_t *field_schema, ProtobufCMessage
 		return 0;
 	}
 	if (field->label != PROTOBUF_C_LABEL_REPEATED && field->type == PROTOBUF_C_TYPE_STRING &&
-	    axr__codec_string_is_json(field_schema)) {
+	    axr__codec_json_text(axr__codec_target(field_schema, NULL))) {
 		/* Free-form text (a jsonb column): checked and compacted, no tree. */
 		size_t n;
 		char *text = axr_arena_alloc(arena, len + 1);

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <json-c/json_object.h>
 #include <protobuf-c/protobuf-c.h>
@@ -19,18 +20,35 @@
 
 /* ---- schema tables (codec.c) ---------------------------------------------- */
 
-/* The end of s's $ref chain (NULL for NULL); *flags gets the AXR_SCHEMA_*
- * bits of every schema on the way, and of their allOf parts. */
-const axr_schema_t *axr__codec_target(const axr_schema_t *s, uint32_t *flags);
+/* The end of s's $ref chain (NULL for NULL); *flags (when not NULL) gets
+ * the AXR_SCHEMA_* bits of every schema on the way, and of their allOf
+ * parts. */
+static inline const axr_schema_t *axr__codec_target(const axr_schema_t *s, uint32_t *flags)
+{
+	uint32_t bits = 0;
+	for (int hops = 0; s != NULL; hops++) {
+		bits |= s->flags;
+		for (size_t i = 0; i < s->n_all_of; i++)
+			if (s->all_of[i] != NULL)
+				bits |= s->all_of[i]->flags;
+		if (s->ref == NULL || hops == 64) /* 64: a broken table with a $ref cycle */
+			break;
+		s = s->ref;
+	}
+	if (flags != NULL)
+		*flags = bits;
+	return s;
+}
 
 /* Does the (target) schema map to a message (docs/model-mapping.md: an
  * object with properties and without oneOf/anyOf)? */
 bool axr__codec_is_message(const axr_schema_t *t);
 
-/* Does a string field of this (property) schema hold JSON text rather than
- * a plain string? Mirrors axrgen's mapping: only `type: string` (nullable
- * or not) and untyped string enums/consts are plain strings. */
-bool axr__codec_string_is_json(const axr_schema_t *s);
+/* Does a string field whose schema ends in `t` (axr__codec_target) hold
+ * JSON text rather than a plain string? Mirrors axrgen's mapping: only
+ * `type: string` (nullable or not) and untyped string enums/consts are
+ * plain strings. */
+bool axr__codec_json_text(const axr_schema_t *t);
 
 /* Is `name` in t->required? */
 bool axr__codec_required(const axr_schema_t *t, const char *name);
@@ -74,7 +92,53 @@ static inline const void *axr__codec_cslot(const ProtobufCMessage *m, const Prot
 }
 
 /* Is the field set (a repeated field: has at least one element)? */
-bool axr__codec_present(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f);
+static inline bool axr__codec_present(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
+{
+	const char *base = (const char *)m;
+	if (f->label == PROTOBUF_C_LABEL_REPEATED)
+		return *(const size_t *)(base + f->quantifier_offset) > 0;
+	if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+		return *(const uint32_t *)(base + f->quantifier_offset) == f->id;
+	if (f->type == PROTOBUF_C_TYPE_STRING || f->type == PROTOBUF_C_TYPE_MESSAGE)
+		return *(void *const *)(base + f->offset) != NULL;
+	if (f->label == PROTOBUF_C_LABEL_OPTIONAL)
+		return *(const protobuf_c_boolean *)(base + f->quantifier_offset) != 0;
+	return true; /* required, or proto3 without presence */
+}
+
+/* Field `id` of `desc`, NULL when it has none. protoc-c sorts fields by
+ * number and axrgen numbers them 1, 2, ... (gaps only where the lock
+ * retired one), so the field is usually at index id - 1; else a binary
+ * search. */
+static inline const ProtobufCFieldDescriptor *axr__codec_field(const ProtobufCMessageDescriptor *desc, uint32_t id)
+{
+	if (id - 1 < desc->n_fields && desc->fields[id - 1].id == id)
+		return &desc->fields[id - 1];
+	return protobuf_c_message_descriptor_get_field(desc, (int)id);
+}
+
+/* ---- appending (the hot path) ------------------------------------------------ */
+
+/* Like axr_buf_putc()/axr_buf_append() without a call when there is room.
+ * They do not write the terminating NUL: whoever finishes the text does
+ * (axr_buf_* calls in between write it too, harmlessly). */
+static inline void axr__codec_putc(axr_buf_t *b, char c)
+{
+	if (b->len < b->cap)
+		b->data[b->len++] = c;
+	else
+		axr_buf_putc(b, c);
+}
+
+static inline void axr__codec_append(axr_buf_t *b, const void *p, size_t n)
+{
+	if (n <= b->cap - b->len) {
+		memcpy(b->data + b->len, p, n);
+		b->len += n;
+	} else {
+		axr_buf_append(b, p, n);
+	}
+}
 
 /* ---- JSON text (codec_text.c) ---------------------------------------------- */
 
@@ -91,6 +155,9 @@ int axr__codec_compact(const char *in, size_t len, char *out, size_t *out_len);
 
 /* Appends the JSON text in[0..len) compacted (above). 0, AXR_EINVAL, AXR_ENOMEM. */
 int axr__codec_put_text(axr_buf_t *b, const char *in, size_t len);
+
+/* Bytes a JSON string carries as they are (1) or escapes/checks (0). */
+extern const unsigned char axr__codec_plain[256];
 
 /* Appends `s` as a JSON string. AXR_EINVAL when it is not UTF-8. */
 int axr__codec_put_string(axr_buf_t *b, const char *s, size_t len);

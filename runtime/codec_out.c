@@ -85,9 +85,10 @@ static int axr__out_text(axr__out_t *o, const axr_schema_t *s, const char *text)
 
 static int axr__out_message(axr__out_t *o, const axr_schema_t *t, const ProtobufCMessage *msg);
 
-/* One value (a field's, or one element of a repeated field) from `slot`. */
-static int axr__out_value(axr__out_t *o, const axr_schema_t *s, const ProtobufCFieldDescriptor *f,
-                          const void *slot, bool json_text)
+/* One value (a field's, or one element of a repeated field) from `slot`;
+ * `s` is its schema and `t` the end of s's $ref chain. */
+static int axr__out_value(axr__out_t *o, const axr_schema_t *s, const axr_schema_t *t,
+                          const ProtobufCFieldDescriptor *f, const void *slot, bool json_text)
 {
 	axr_buf_t *b = o->b;
 	switch (f->type) {
@@ -117,23 +118,22 @@ static int axr__out_value(axr__out_t *o, const axr_schema_t *s, const ProtobufCF
 		return 0;
 	case PROTOBUF_C_TYPE_BOOL:
 		if (*(const protobuf_c_boolean *)slot)
-			axr_buf_append(b, "true", 4);
+			axr__codec_append(b, "true", 4);
 		else
-			axr_buf_append(b, "false", 5);
+			axr__codec_append(b, "false", 5);
 		return 0;
 	case PROTOBUF_C_TYPE_STRING: {
 		const char *str = *(const char *const *)slot;
 		if (str == NULL) {
-			axr_buf_append(b, "null", 4);
+			axr__codec_append(b, "null", 4);
 			return 0;
 		}
 		return json_text ? axr__out_text(o, s, str) : axr__codec_put_string(b, str, strlen(str));
 	}
 	case PROTOBUF_C_TYPE_MESSAGE: {
 		const ProtobufCMessage *sub = *(const ProtobufCMessage *const *)slot;
-		const axr_schema_t *t = axr__codec_target(s, NULL);
 		if (sub == NULL) {
-			axr_buf_append(b, "null", 4);
+			axr__codec_append(b, "null", 4);
 			return 0;
 		}
 		if (!axr__codec_describes(t, sub->descriptor))
@@ -146,33 +146,33 @@ static int axr__out_value(axr__out_t *o, const axr_schema_t *s, const ProtobufCF
 }
 
 /* A field's value: an array for a repeated field (`[]` when empty), `null`
- * when absent. */
-static int axr__out_field(axr__out_t *o, const axr_schema_t *s, const ProtobufCMessage *msg,
+ * when absent. `t` is the end of s's $ref chain. */
+static int axr__out_field(axr__out_t *o, const axr_schema_t *s, const axr_schema_t *t, const ProtobufCMessage *msg,
                           const ProtobufCFieldDescriptor *f, bool json_text)
 {
 	const void *slot = axr__codec_cslot(msg, f);
 	if (f->label != PROTOBUF_C_LABEL_REPEATED) {
 		if (!axr__codec_present(msg, f)) {
-			axr_buf_append(o->b, "null", 4);
+			axr__codec_append(o->b, "null", 4);
 			return 0;
 		}
-		json_text = json_text || (f->type == PROTOBUF_C_TYPE_STRING && axr__codec_string_is_json(s));
-		return axr__out_value(o, s, f, slot, json_text);
+		json_text = json_text || (f->type == PROTOBUF_C_TYPE_STRING && axr__codec_json_text(t));
+		return axr__out_value(o, s, t, f, slot, json_text);
 	}
-	const axr_schema_t *t = axr__codec_target(s, NULL);
 	const axr_schema_t *items = t != NULL ? t->items : NULL;
+	const axr_schema_t *it = axr__codec_target(items, NULL);
 	const char *elems = *(const char *const *)slot;
 	size_t n = elems != NULL ? *(const size_t *)((const char *)msg + f->quantifier_offset) : 0;
 	size_t size = axr__codec_elem_size(f->type);
-	json_text = f->type == PROTOBUF_C_TYPE_STRING && axr__codec_string_is_json(items);
+	json_text = f->type == PROTOBUF_C_TYPE_STRING && axr__codec_json_text(it);
 	int rc = 0;
-	axr_buf_putc(o->b, '[');
+	axr__codec_putc(o->b, '[');
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		if (i > 0)
-			axr_buf_putc(o->b, ',');
-		rc = axr__out_value(o, items, f, elems + i * size, json_text);
+			axr__codec_putc(o->b, ',');
+		rc = axr__out_value(o, items, it, f, elems + i * size, json_text);
 	}
-	axr_buf_putc(o->b, ']');
+	axr__codec_putc(o->b, ']');
 	return rc;
 }
 
@@ -180,17 +180,17 @@ static int axr__out_field(axr__out_t *o, const axr_schema_t *s, const ProtobufCM
 static int axr__out_key(axr_buf_t *b, const char *name, bool first)
 {
 	size_t n = 0;
-	bool plain = true;
-	for (; name[n] != '\0'; n++)
-		plain = plain && (unsigned char)name[n] >= 0x20 && name[n] != '"' && name[n] != '\\';
+	unsigned char plain = 1;
+	for (unsigned char c; (c = (unsigned char)name[n]) != 0; n++)
+		plain &= axr__codec_plain[c];
 	if (!plain) {
 		if (!first)
-			axr_buf_putc(b, ',');
+			axr__codec_putc(b, ',');
 		int rc = axr__codec_put_string(b, name, n);
-		axr_buf_putc(b, ':');
+		axr__codec_putc(b, ':');
 		return rc;
 	}
-	if (axr_buf_reserve(b, n + 4) != 0)
+	if (n + 4 > b->cap - b->len && axr_buf_reserve(b, n + 4) != 0)
 		return AXR_ENOMEM;
 	char *p = b->data + b->len;
 	if (!first)
@@ -201,7 +201,6 @@ static int axr__out_key(axr_buf_t *b, const char *name, bool first)
 	*p++ = '"';
 	*p++ = ':';
 	b->len = (size_t)(p - b->data);
-	b->data[b->len] = '\0';
 	return 0;
 }
 
@@ -212,38 +211,40 @@ static int axr__out_message(axr__out_t *o, const axr_schema_t *t, const Protobuf
 	o->depth++;
 	int rc = 0;
 	bool first = true;
-	axr_buf_putc(o->b, '{');
+	axr__codec_putc(o->b, '{');
 	for (size_t i = 0; t != NULL && i < t->n_properties && rc == 0; i++) {
 		const axr_property_t *p = &t->properties[i];
 		if (p->field == 0)
 			continue;
-		const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field(msg->descriptor, p->field);
+		const ProtobufCFieldDescriptor *f = axr__codec_field(msg->descriptor, p->field);
 		if (f == NULL) {
 			rc = AXR_ECONFIG; /* the table names a field the message does not have */
 			break;
 		}
+		bool present = axr__codec_present(msg, f);
+		/* Absent is omitted, except where the schema requires the member:
+		 * an empty array is [], a nullable value null. */
+		if (!present && (t->n_required == 0 || !axr__codec_required(t, p->name)))
+			continue;
 		uint32_t flags;
 		const axr_schema_t *pt = axr__codec_target(p->schema, &flags);
 		if ((o->flags & AXR_CODEC_RESPONSE) && (flags & AXR_SCHEMA_WRITE_ONLY))
 			continue;
-		if (!axr__codec_present(msg, f)) {
-			/* Absent is omitted, except where the schema requires the
-			 * member: an empty array is [], a nullable value null. */
+		if (!present) {
 			bool array = f->label == PROTOBUF_C_LABEL_REPEATED;
-			bool nullable = (flags & AXR_SCHEMA_NULLABLE) || (pt != NULL && (pt->types & AXR_TYPE_NULL));
-			if ((!array && !nullable) || !axr__codec_required(t, p->name))
+			if (!array && !(flags & AXR_SCHEMA_NULLABLE) && !(pt != NULL && (pt->types & AXR_TYPE_NULL)))
 				continue;
 			rc = axr__out_key(o->b, p->name, first);
-			axr_buf_append(o->b, array ? "[]" : "null", array ? 2 : 4);
+			axr__codec_append(o->b, array ? "[]" : "null", array ? 2 : 4);
 			first = false;
 			continue;
 		}
 		rc = axr__out_key(o->b, p->name, first);
 		first = false;
 		if (rc == 0)
-			rc = axr__out_field(o, p->schema, msg, f, false);
+			rc = axr__out_field(o, p->schema, pt, msg, f, false);
 	}
-	axr_buf_putc(o->b, '}');
+	axr__codec_putc(o->b, '}');
 	o->depth--;
 	return rc;
 }
@@ -253,10 +254,10 @@ static int axr__out_finish(axr_buf_t *out, size_t start, int rc)
 {
 	if (rc == 0 && !axr_buf_ok(out))
 		rc = AXR_ENOMEM;
-	if (rc != 0 && out->data != NULL) {
+	if (rc != 0)
 		out->len = start;
-		out->data[start] = '\0';
-	}
+	if (out->data != NULL)
+		out->data[out->len] = '\0';
 	return rc;
 }
 
@@ -275,7 +276,7 @@ int axr_codec_to_json(const axr_schema_t *schema, const ProtobufCMessage *msg, u
 		break;
 	case AXR__CODEC_TEXT:
 	case AXR__CODEC_FIELD:
-		rc = axr__out_field(&o, schema, msg, wrapped, wrapped->type == PROTOBUF_C_TYPE_STRING);
+		rc = axr__out_field(&o, schema, t, msg, wrapped, wrapped->type == PROTOBUF_C_TYPE_STRING);
 		break;
 	default:
 		rc = AXR_ECONFIG;
@@ -289,5 +290,6 @@ int axr_codec_field_to_json(const axr_schema_t *field_schema, const ProtobufCMes
 {
 	axr__out_t o = {.b = out, .flags = flags};
 	size_t start = out->len;
-	return axr__out_finish(out, start, axr__out_field(&o, field_schema, msg, field, false));
+	const axr_schema_t *t = axr__codec_target(field_schema, NULL);
+	return axr__out_finish(out, start, axr__out_field(&o, field_schema, t, msg, field, false));
 }

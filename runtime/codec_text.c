@@ -49,7 +49,7 @@ void axr__codec_put_uint64(axr_buf_t *b, uint64_t v)
 		*--p = (char)('0' + v % 10);
 		v /= 10;
 	} while (v != 0);
-	axr_buf_append(b, p, (size_t)(tmp + sizeof(tmp) - p));
+	axr__codec_append(b, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 void axr__codec_put_int64(axr_buf_t *b, int64_t v)
@@ -58,15 +58,50 @@ void axr__codec_put_int64(axr_buf_t *b, int64_t v)
 		axr__codec_put_uint64(b, (uint64_t)v);
 		return;
 	}
-	axr_buf_putc(b, '-');
+	axr__codec_putc(b, '-');
 	axr__codec_put_uint64(b, (uint64_t)0 - (uint64_t)v);
+}
+
+/* A double with at most 7 decimals and 1e-3 <= |d| < 1e9 (prices, ratios,
+ * coordinates): the fewest decimals that read back, without printf. The
+ * text is the one %.15g prints for such values. Returns false for others. */
+static bool axr__put_fixed(axr_buf_t *b, double d)
+{
+	static const double scale[] = {1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7};
+	double a = fabs(d);
+	if (!(a >= 1e-3 && a < 1e9))
+		return false;
+	for (int k = 0; k < 7; k++) {
+		/* s / 10^(k+1) is exact in decimal; IEEE division rounds it
+		 * correctly, as strtod() will: equal means it reads back. */
+		double s = nearbyint(a * scale[k]);
+		if (s / scale[k] != a)
+			continue;
+		char tmp[32];
+		char *p = tmp + sizeof(tmp);
+		uint64_t digits = (uint64_t)s;
+		for (int i = 0; i <= k; i++) {
+			*--p = (char)('0' + digits % 10);
+			digits /= 10;
+		}
+		*--p = '.';
+		do {
+			*--p = (char)('0' + digits % 10);
+			digits /= 10;
+		} while (digits != 0);
+		if (d < 0)
+			*--p = '-';
+		axr__codec_append(b, p, (size_t)(tmp + sizeof(tmp) - p));
+		return true;
+	}
+	return false;
 }
 
 void axr__codec_put_double(axr_buf_t *b, double d)
 {
 	char tmp[40];
 	if (!isfinite(d)) {
-		axr_buf_append(b, "null", 4);
+		axr__codec_append(b, "null", 4);
 		return;
 	}
 	/* Integral values print as integers (1e15 and beyond as %g would). */
@@ -74,6 +109,8 @@ void axr__codec_put_double(axr_buf_t *b, double d)
 		axr__codec_put_int64(b, (int64_t)d);
 		return;
 	}
+	if (axr__put_fixed(b, d))
+		return;
 	/* %.15g reads back whenever 15 digits or fewer suffice, and then it is
 	 * already the shortest form (%g drops trailing zeros); else 16, else 17,
 	 * which always reads back. */
@@ -83,30 +120,38 @@ void axr__codec_put_double(axr_buf_t *b, double d)
 		if (prec == 17 || strtod(tmp, NULL) == d)
 			break;
 	}
-	axr_buf_append(b, tmp, (size_t)n);
+	axr__codec_append(b, tmp, (size_t)n);
 }
 
 /* ---- strings --------------------------------------------------------------- */
 
+/* 1 for the bytes a JSON string may carry as they are: printable ASCII but
+ * the quote and the backslash (bytes >= 0x80 are checked as UTF-8). */
+#define AXR__P16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
+const unsigned char axr__codec_plain[256] = {
+	AXR__P16(0), AXR__P16(0),
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x20: '"' */
+	AXR__P16(1), AXR__P16(1),
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, /* 0x50: '\\' */
+	AXR__P16(1), AXR__P16(1),
+	AXR__P16(0), AXR__P16(0), AXR__P16(0), AXR__P16(0), AXR__P16(0), AXR__P16(0), AXR__P16(0), AXR__P16(0),
+};
+#undef AXR__P16
+
 int axr__codec_put_string(axr_buf_t *b, const char *s, size_t len)
 {
-	/* Fast path: printable ASCII without quotes or backslashes, copied as is. */
+	/* Fast path: plain bytes only, copied as they are. */
 	size_t i = 0;
-	while (i < len) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\')
-			break;
+	while (i < len && axr__codec_plain[(unsigned char)s[i]])
 		i++;
-	}
 	if (i == len) {
-		if (axr_buf_reserve(b, len + 2) != 0)
+		if (len + 2 > b->cap - b->len && axr_buf_reserve(b, len + 2) != 0)
 			return AXR_ENOMEM;
 		char *o = b->data + b->len;
 		o[0] = '"';
 		memcpy(o + 1, s, len);
 		o[len + 1] = '"';
 		b->len += len + 2;
-		b->data[b->len] = '\0';
 		return 0;
 	}
 	if (axr_utf8_validate(s + i, len - i) != 0)
@@ -304,13 +349,13 @@ static int axr__put_tree(axr_buf_t *b, json_object *v, unsigned depth)
 	int rc = 0;
 	switch (json_object_get_type(v)) {
 	case json_type_null:
-		axr_buf_append(b, "null", 4);
+		axr__codec_append(b, "null", 4);
 		break;
 	case json_type_boolean:
 		if (json_object_get_boolean(v))
-			axr_buf_append(b, "true", 4);
+			axr__codec_append(b, "true", 4);
 		else
-			axr_buf_append(b, "false", 5);
+			axr__codec_append(b, "false", 5);
 		break;
 	case json_type_int: {
 		int64_t i = json_object_get_int64(v);
@@ -324,7 +369,7 @@ static int axr__put_tree(axr_buf_t *b, json_object *v, unsigned depth)
 		const char *text = axr_json_double_text(v);
 		size_t n = text ? strlen(text) : 0;
 		if (n > 0 && axr__codec_number_len(text, text + n) == n && isfinite(json_object_get_double(v)))
-			axr_buf_append(b, text, n);
+			axr__codec_append(b, text, n);
 		else
 			axr__codec_put_double(b, json_object_get_double(v));
 		break;
@@ -336,29 +381,29 @@ static int axr__put_tree(axr_buf_t *b, json_object *v, unsigned depth)
 		if (depth >= AXR_JSON_MAX_DEPTH_LIMIT)
 			return AXR_EINVAL;
 		size_t n = json_object_array_length(v);
-		axr_buf_putc(b, '[');
+		axr__codec_putc(b, '[');
 		for (size_t i = 0; i < n && rc == 0; i++) {
 			if (i > 0)
-				axr_buf_putc(b, ',');
+				axr__codec_putc(b, ',');
 			rc = axr__put_tree(b, json_object_array_get_idx(v, i), depth + 1);
 		}
-		axr_buf_putc(b, ']');
+		axr__codec_putc(b, ']');
 		break;
 	}
 	case json_type_object: {
 		if (depth >= AXR_JSON_MAX_DEPTH_LIMIT)
 			return AXR_EINVAL;
-		axr_buf_putc(b, '{');
+		axr__codec_putc(b, '{');
 		for (struct lh_entry *e = json_object_get_object(v)->head; e != NULL && rc == 0; e = e->next) {
 			const char *key = (const char *)lh_entry_k(e);
 			if (e != json_object_get_object(v)->head)
-				axr_buf_putc(b, ',');
+				axr__codec_putc(b, ',');
 			rc = axr__codec_put_string(b, key, strlen(key));
-			axr_buf_putc(b, ':');
+			axr__codec_putc(b, ':');
 			if (rc == 0)
 				rc = axr__put_tree(b, (json_object *)lh_entry_v(e), depth + 1);
 		}
-		axr_buf_putc(b, '}');
+		axr__codec_putc(b, '}');
 		break;
 	}
 	}

@@ -248,7 +248,8 @@ scenario "POST /validate (20 properties)" "GET /status (example, direct)" \
 # Generated CRUD: GET /entries/{id} of the guestbook on a table of 1,000,000
 # rows, random ids, authenticated, against pgbench -S -M prepared.
 export AXR_JWT_PUBLIC_KEY="$ROOT/tests/fixtures/keys/test-only-rs256-public.pem"
-GB=$(service_url guestbook)
+# As many database connections as pgbench gets (its clients = wrk's connections).
+GB=$(AXR_WORKERS=$CONNECTIONS service_url guestbook)
 BENCH_ROWS=${BENCH_ROWS:-1000000}
 note "filling the guestbook with $BENCH_ROWS entries"
 GB_DB=$(sh "$STACK" pg-url "$PG_PORT" axr_guestbook)

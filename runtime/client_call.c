@@ -289,6 +289,17 @@ static void axr__append_query(axr_buf_t *t, const axr_param_spec_t *p, const axr
 	}
 }
 
+/* RFC 6265 cookie-octets. */
+static bool axr__cookie_value_ok(const char *s)
+{
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch <= ' ' || ch >= 0x7f || ch == '"' || ch == ',' || ch == ';' || ch == '\\')
+			return false;
+	}
+	return true;
+}
+
 /* Puts header and cookie parameters into r->headers. */
 static int axr__header_params(const axr_op_t *op, const axr__pvals_t *vals, axr__req_t *r,
                               axr_client_error_t *err, axr_arena_t *arena)
@@ -309,10 +320,16 @@ static int axr__header_params(const axr_op_t *op, const axr__pvals_t *vals, axr_
 				axr__client_fail(err, arena, AXR_CLIENT_ERR_LOCAL, rc,
 				                 "header parameter '%s' holds characters a header cannot carry", p->name);
 		} else if (p->in == AXR_PARAM_COOKIE) {
+			/* servers read cookie values as they are (no percent-decoding):
+			 * refuse what a cookie cannot carry rather than alter it */
+			for (size_t k = 0; k < vals[i].n && rc == 0; k++)
+				if (!axr__cookie_value_ok(vals[i].v[k]))
+					rc = axr__client_fail(err, arena, AXR_CLIENT_ERR_LOCAL, AXR_EINVAL,
+					                      "cookie parameter '%s' holds characters a cookie cannot carry", p->name);
 			axr_buf_puts(&cookie, cookie.len ? "; " : "");
 			axr_buf_puts(&cookie, p->name);
 			axr_buf_putc(&cookie, '=');
-			axr__join(&cookie, &vals[i], p->style, true);
+			axr__join(&cookie, &vals[i], p->style, false);
 		}
 	}
 	if (rc == 0 && cookie.len > 0) {
@@ -536,24 +553,10 @@ int axr__call_decode(const axr_op_t *op, const axr_client_response_t *resp, axr_
 		char where[200];
 		return axr__decode_fail(resp, arena, err, axr_json_error_format(&je, where, sizeof(where)), NULL);
 	}
+	/* the codec maps wrapper messages too: a JSON array into <X>List's
+	 * items, free-form JSON into JsonValue's text */
 	ProtobufCMessage *msg = NULL;
-	const ProtobufCFieldDescriptor *f1 = protobuf_c_message_descriptor_get_field(desc, 1);
-	if (op->response.free_form || op->response.is_array) {
-		msg = axr_codec_message_new(desc, arena);
-		if (msg == NULL)
-			rc = AXR_ENOMEM;
-		else if (f1 == NULL)
-			rc = AXR_EINVAL;
-		else if (op->response.free_form && f1->type == PROTOBUF_C_TYPE_STRING)
-			rc = (*(char **)((char *)msg + f1->offset) = axr_arena_strndup(arena, resp->body, resp->body_len))
-			         ? 0 : AXR_ENOMEM;
-		else if (op->response.is_array)
-			rc = axr_codec_field_from_json(op->response.schema, msg, f1, resp->body, resp->body_len, arena);
-		else
-			rc = AXR_EINVAL;
-	} else {
-		rc = axr_codec_from_json(op->response.schema, desc, tree, arena, &msg, &errs);
-	}
+	rc = axr_codec_from_json(op->response.schema, desc, tree, arena, &msg, &errs);
 	json_object_put(tree);
 	if (rc == AXR_ENOMEM)
 		return axr__client_fail(err, arena, AXR_CLIENT_ERR_LOCAL, rc, NULL);

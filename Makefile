@@ -210,7 +210,7 @@ install: all
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD)/obj $(BUILD)/gen -name "*.d" 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/gen $(BUILD)/tests $(BUILD)/tools -name "*.d" 2>/dev/null)
 
 # Regenerate generated/ (and the gateway's routing blocks) from spec/.
 generate: $(BUILD)/bin/axrgen

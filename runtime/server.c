@@ -340,13 +340,19 @@ static int axr__io_setup(axr_server_t *s, axr__io_t *io, int index)
 	struct sockaddr_storage ss;
 	int sslen = sizeof(ss);
 	char addr[300];
-	snprintf(addr, sizeof(addr), "%s:%d", s->cfg->host, s->port ? s->port : (int)s->cfg->port);
-	if (strchr(s->cfg->host, ':'))
-		snprintf(addr, sizeof(addr), "[%s]:%d", s->cfg->host, s->port ? s->port : (int)s->cfg->port);
+	int port = s->port ? s->port : (int)s->cfg->port;
+	/* libevent refuses port 0 in text: parse with a stand-in, then set the
+	 * real port (0 = the kernel picks one; the first listener's is reused). */
+	snprintf(addr, sizeof(addr), strchr(s->cfg->host, ':') ? "[%s]:1" : "%s:1", s->cfg->host);
 	if (evutil_parse_sockaddr_port(addr, (struct sockaddr *)&ss, &sslen) != 0) {
 		axr_log_error("AXR_HOST: cannot parse '%s'", s->cfg->host);
 		return AXR_ECONFIG;
 	}
+	if (ss.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)port);
+	else
+		((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
+	snprintf(addr, sizeof(addr), "%s:%d", s->cfg->host, port);
 	io->listener = evconnlistener_new_bind(
 		io->base, axr__on_accept, io,
 		LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_REUSEABLE_PORT | LEV_OPT_CLOSE_ON_EXEC, 4096,

@@ -17,6 +17,7 @@ for p in $PACKAGES; do
 	fi
 done
 command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 [ -z "$missing" ] && exit 0
 
 echo "deps: installing:$missing"

@@ -267,6 +267,7 @@ scenario "GET /entries/{id} (1M rows, auth)" pgbench "$GB/entries" tests/bench/g
 # Services' own scenarios (their scripts add rows in this table's format).
 BENCH_DATABASE_URL=$(sh "$STACK" pg-url "$PG_PORT" postgres) BENCH_REDIS_URL=$REDIS_URL \
 	sh tests/bench/achievement.sh --results "$T/results" || note "achievement bench: a check failed"
+BENCH_REDIS_URL="$REDIS_URL" sh tests/bench/ws.sh --results "$T/results" || note "websocket bench: a check failed"
 
 mkdir -p "$BUILD/bench"
 report | tee "$BUILD/bench/latest.txt"

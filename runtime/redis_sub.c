@@ -79,9 +79,12 @@ static long axr__name_slot(const axr__name_set_t *set, const char *s, size_t len
 	return first_free;
 }
 
+/* Rebuilds the table without tombstones: twice as big when it is mostly
+ * live names, the same size when deletions filled it (subscribe/unsubscribe
+ * churn must not grow it without bound). */
 static int axr__name_grow(axr__name_set_t *set)
 {
-	size_t cap = set->cap ? set->cap * 2 : 16;
+	size_t cap = set->cap == 0 ? 16 : (set->live + 1) * 2 > set->cap ? set->cap * 2 : set->cap;
 	axr__name_t *slots = calloc(cap, sizeof *slots);
 	if (!slots)
 		return AXR_ENOMEM;

@@ -647,11 +647,12 @@ static void axr__x_on_read(evutil_socket_t fd, short what, void *arg)
 			axr__x_end(x, AXR_ENOMEM, false);
 			return;
 		}
-		ssize_t n = recv(fd, x->in.data + x->in.len, x->in.cap - x->in.len - 1, 0);
+		size_t room = x->in.cap - x->in.len - 1; /* one byte stays for a NUL */
+		ssize_t n = recv(fd, x->in.data + x->in.len, room, 0);
 		if (n > 0) {
 			x->in.len += (size_t)n;
 			x->in.data[x->in.len] = '\0';
-			if ((size_t)n < x->in.cap - x->in.len)
+			if ((size_t)n < room)
 				break; /* the socket is drained for now */
 			continue;
 		}

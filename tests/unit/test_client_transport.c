@@ -337,6 +337,39 @@ static void test_connection_refused_is_a_network_error(void **state)
 	axr_client_free(c);
 }
 
+static void test_connect_timeout_is_etimeout(void **state)
+{
+	(void)state;
+	/* a listener whose backlog is full: SYNs go unanswered */
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t len = sizeof sa;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(l, (struct sockaddr *)&sa, sizeof sa), 0);
+	assert_int_equal(listen(l, 0), 0);
+	assert_int_equal(getsockname(l, (struct sockaddr *)&sa, &len), 0);
+	int filler = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(connect(filler, (struct sockaddr *)&sa, sizeof sa), 0);
+	char url[64];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d", ntohs(sa.sin_port));
+	axr_client_options_t o = {.base_url = url, .connect_timeout_ms = 200, .timeout_ms = 5000};
+	axr_client_t *c = NULL;
+	assert_int_equal(axr_client_new(&o, &c), 0);
+	axr_arena_t *a = axr_arena_new(0);
+	axr_client_response_t resp;
+	axr_client_error_t err;
+	double t0 = now_ms();
+	assert_int_equal(get(c, "/x", a, &resp, &err), AXR_ETIMEOUT);
+	double took = now_ms() - t0;
+	assert_client_error(err, AXR_CLIENT_ERR_NETWORK, AXR_ETIMEOUT, "timed out after 200 ms");
+	if (took < 190 || took > 1500)
+		fail_msg("gave up connecting after %.0f ms, wanted about 200", took);
+	axr_arena_free(a);
+	axr_client_free(c);
+	close(filler);
+	close(l);
+}
+
 static void test_error_answers_are_parsed_into_code_message_and_field_errors(void **state)
 {
 	(void)state;
@@ -634,6 +667,7 @@ int main(void)
 		cmocka_unit_test(test_keep_alive_serves_sequential_calls_on_one_connection),
 		cmocka_unit_test(test_read_timeout_is_etimeout_and_the_next_call_works),
 		cmocka_unit_test(test_connection_refused_is_a_network_error),
+		cmocka_unit_test(test_connect_timeout_is_etimeout),
 		cmocka_unit_test(test_error_answers_are_parsed_into_code_message_and_field_errors),
 		cmocka_unit_test(test_answer_larger_than_max_response_is_refused),
 		cmocka_unit_test(test_what_a_header_cannot_carry_is_refused_before_sending),

@@ -11,12 +11,12 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 
 #include "err.h"
-#include "request.h"
 
 enum {
 	AXR__X_IDLE = 0,
@@ -94,6 +94,14 @@ int axr__origin_parse(axr__origin_t *o, const char *url)
 
 /* ---- the connection pool ------------------------------------------------------ */
 
+/* Monotonic seconds (the client's own: the server's clock lives with it). */
+static double axr__mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 /* Is an idle connection still usable? The server may have closed it (FIN
  * or RST waiting), or sent bytes nobody asked for: either way, drop it. */
 static bool axr__idle_alive(int fd)
@@ -106,7 +114,7 @@ static bool axr__idle_alive(int fd)
 /* Takes a live pooled connection to `origin`, or -1. */
 static int axr__pool_get(axr_client_t *c, int origin)
 {
-	double now = axr_now();
+	double now = axr__mono();
 	axr__idle_t **pp = &c->idle;
 	while (*pp) {
 		axr__idle_t *e = *pp;
@@ -138,7 +146,7 @@ static void axr__pool_put(axr_client_t *c, int origin, int fd)
 	}
 	e->fd = fd;
 	e->origin = origin;
-	e->since = axr_now();
+	e->since = axr__mono();
 	e->next = c->idle;
 	c->idle = e;
 	if (++c->n_idle > c->pool_size) {

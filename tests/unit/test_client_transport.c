@@ -302,7 +302,7 @@ static void test_read_timeout_is_etimeout_and_the_next_call_works(void **state)
 	assert_client_error(err, AXR_CLIENT_ERR_NETWORK, AXR_ETIMEOUT, "within 150 ms");
 	assert_int_equal(err.status, 0);
 	assert_non_null(err.request_id);
-	if (took < 140 || took > 550)
+	if (took < 140 || took > 1000)
 		fail_msg("timed out after %.0f ms, wanted about 150", took);
 	/* a per-call timeout replaces the client's */
 	axr_client_call_opts_t longer = {.timeout_ms = 2000};

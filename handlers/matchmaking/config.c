@@ -5,6 +5,7 @@
 
 #define MM_C(field) offsetof(matchmaking_config_t, field)
 
+/* config.h declares it with MATCHMAKING_CONFIG_VAR_COUNT entries: another count fails the compile. */
 const axr_config_var_t matchmaking_config_vars[] = {
 	{.name = "AXR_MATCH_ENABLED", .type = AXR_CFG_BOOL, .def = "true", .offset = MM_C(enabled),
 	 .help = "run the background matcher in this process (replicas may all run it)"},

@@ -19,8 +19,10 @@ typedef struct matchmaking_config {
 	long batch;           /* AXR_MATCH_BATCH: tickets one round claims per criteria */
 } matchmaking_config_t;
 
-/* The table of the variables above (names, defaults, bounds, help). */
-extern const axr_config_var_t matchmaking_config_vars[];
+/* The table of the variables above (names, defaults, bounds, help); the
+ * count is a constant so a static axr_service_hooks_t can name it. */
+#define MATCHMAKING_CONFIG_VAR_COUNT 9
+extern const axr_config_var_t matchmaking_config_vars[MATCHMAKING_CONFIG_VAR_COUNT];
 extern const size_t matchmaking_config_var_count;
 
 /*

@@ -475,8 +475,11 @@ int matchmaking_store_ticket_cancel(axr_db_t *db, axr_arena_t *arena, const char
 	*out = NULL;
 	const char *values[2];
 	int rc = ids(arena, uid, caller, &values[0], &values[1]);
+	if (rc != 0)
+		return rc; /* not a uuid: AXR_ENOTFOUND */
+	rc = ticket_query(db, arena, "mm:ticket_cancel", ticket_cancel_sql, 2, values, out);
 	if (rc == 0)
-		rc = ticket_query(db, arena, "mm:ticket_cancel", ticket_cancel_sql, 2, values, out);
+		(*out)->cancelled_now = true;
 	if (rc != AXR_ENOTFOUND)
 		return rc;
 	/* Not cancelled now: missing, not the caller's, or no longer QUEUED. */
@@ -593,6 +596,89 @@ int matchmaking_store_match_get(axr_db_t *db, axr_arena_t *arena, const char *ui
 		rc = axr_db_exec(db, "mm:match_get", match_get_sql, 2, values, NULL, NULL, &r);
 	if (rc == 0)
 		rc = axr_db_result_rows(r) == 0 ? AXR_ENOTFOUND : match_from_row(arena, r, 0, out);
+	axr_db_result_free(r);
+	return rc;
+}
+
+/* ---- batch reads (the event publisher) ------------------------------------------ */
+
+/* `uids` as a PostgreSQL uuid[] literal, {a,b,...}. */
+static int uuid_array(const char *const *uids, size_t n, axr_buf_t *out)
+{
+	if (n > MATCHMAKING_STORE_READ_MAX || (n && !uids))
+		return AXR_EINVAL;
+	axr_buf_putc(out, '{');
+	for (size_t i = 0; i < n; i++) {
+		if (!matchmaking__uuid_valid(uids[i]))
+			return AXR_EINVAL;
+		if (i)
+			axr_buf_putc(out, ',');
+		axr_buf_puts(out, uids[i]);
+	}
+	axr_buf_putc(out, '}');
+	return axr_buf_ok(out) ? 0 : AXR_ENOMEM;
+}
+
+/* Runs `sql` with $1 = the uids as uuid[]: 0 and *r (NULL when n is 0). */
+static int rows_query(axr_db_t *db, const char *name, const char *sql, const char *const *uids, size_t n,
+                      axr_db_result_t **r)
+{
+	*r = NULL;
+	axr_buf_t array = AXR_BUF_INIT;
+	int rc = uuid_array(uids, n, &array);
+	if (rc == 0 && n > 0) {
+		const char *values[] = {array.data};
+		rc = axr_db_exec(db, name, sql, 1, values, NULL, NULL, r);
+	}
+	axr_buf_free(&array);
+	return rc;
+}
+
+static const char tickets_read_sql[] = "SELECT " TICKET_COLS " FROM ticket WHERE uid = ANY($1::uuid[])";
+static const char matches_read_sql[] = "SELECT " MATCH_COLS " FROM match WHERE uid = ANY($1::uuid[])";
+
+int matchmaking_store_tickets_read(axr_db_t *db, axr_arena_t *arena, const char *const *uids, size_t n,
+                                   matchmaking_ticket_row_t ***out, size_t *n_out)
+{
+	if (!db || !arena || !out || !n_out)
+		return AXR_EINVAL;
+	*out = NULL;
+	*n_out = 0;
+	axr_db_result_t *r = NULL;
+	int rc = rows_query(db, "mm:tickets_read", tickets_read_sql, uids, n, &r);
+	size_t found = r ? (size_t)axr_db_result_rows(r) : 0;
+	matchmaking_ticket_row_t **rows = rc == 0 ? axr_arena_calloc(arena, found ? found : 1, sizeof *rows) : NULL;
+	if (rc == 0 && !rows)
+		rc = AXR_ENOMEM;
+	for (size_t i = 0; rc == 0 && i < found; i++)
+		rc = ticket_from_row(arena, r, (int)i, &rows[i]);
+	if (rc == 0) {
+		*out = rows;
+		*n_out = found;
+	}
+	axr_db_result_free(r);
+	return rc;
+}
+
+int matchmaking_store_matches_read(axr_db_t *db, axr_arena_t *arena, const char *const *uids, size_t n,
+                                   matchmaking_match_row_t ***out, size_t *n_out)
+{
+	if (!db || !arena || !out || !n_out)
+		return AXR_EINVAL;
+	*out = NULL;
+	*n_out = 0;
+	axr_db_result_t *r = NULL;
+	int rc = rows_query(db, "mm:matches_read", matches_read_sql, uids, n, &r);
+	size_t found = r ? (size_t)axr_db_result_rows(r) : 0;
+	matchmaking_match_row_t **rows = rc == 0 ? axr_arena_calloc(arena, found ? found : 1, sizeof *rows) : NULL;
+	if (rc == 0 && !rows)
+		rc = AXR_ENOMEM;
+	for (size_t i = 0; rc == 0 && i < found; i++)
+		rc = match_from_row(arena, r, (int)i, &rows[i]);
+	if (rc == 0) {
+		*out = rows;
+		*n_out = found;
+	}
 	axr_db_result_free(r);
 	return rc;
 }

@@ -88,6 +88,7 @@ typedef struct matchmaking_ticket_row {
 	const char *match_uid;     /* NULL unless MATCH_FOUND */
 	const char *date_expires;
 	const char *date_closed;   /* NULL while QUEUED */
+	bool cancelled_now;        /* set by matchmaking_store_ticket_cancel: this very call cancelled it */
 } matchmaking_ticket_row_t;
 
 typedef struct matchmaking_team_row {
@@ -156,6 +157,8 @@ int matchmaking_store_ticket_get(axr_db_t *db, axr_arena_t *arena, const char *u
  * AXR_ECONFLICT and *out (its current state) when it is MATCH_FOUND or
  * EXPIRED, AXR_ENOTFOUND, or an axr_db_exec error. A cancel that meets the
  * matcher's lock waits for its commit and then sees MATCH_FOUND.
+ * (*out)->cancelled_now tells a first cancel (publish a change) from a
+ * repeat (nothing changed).
  */
 int matchmaking_store_ticket_cancel(axr_db_t *db, axr_arena_t *arena, const char *uid, const char *caller,
                                     matchmaking_ticket_row_t **out);
@@ -167,6 +170,20 @@ int matchmaking_store_ticket_cancel(axr_db_t *db, axr_arena_t *arena, const char
  */
 int matchmaking_store_match_get(axr_db_t *db, axr_arena_t *arena, const char *uid, const char *caller,
                                 matchmaking_match_row_t **out);
+
+/*
+ * The tickets (or matches) among `uids` (n of them, at most
+ * MATCHMAKING_STORE_READ_MAX, every one a uuid) as stored, for a trusted
+ * reader such as the event publisher: *out gets an arena array of the rows
+ * found (any order; missing uids are simply absent) and *n_out their
+ * number. Returns 0, AXR_EINVAL (too many, or one is not a uuid), or an
+ * axr_db_exec error.
+ */
+#define MATCHMAKING_STORE_READ_MAX 1000
+int matchmaking_store_tickets_read(axr_db_t *db, axr_arena_t *arena, const char *const *uids, size_t n,
+                                   matchmaking_ticket_row_t ***out, size_t *n_out);
+int matchmaking_store_matches_read(axr_db_t *db, axr_arena_t *arena, const char *const *uids, size_t n,
+                                   matchmaking_match_row_t ***out, size_t *n_out);
 
 /* ---- the matching round ------------------------------------------------------ */
 

@@ -32,6 +32,10 @@ static struct {
 	size_t n_series;
 } mm_metrics = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
+/* Waits run from one round (0.25 s) to AXR_MATCH_MAX_WAIT (120 s by default, up to a day). */
+static const double mm_wait_buckets[] = {0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600,
+                                         1800, 3600, 86400};
+
 int matchmaking_metrics_register(void)
 {
 	int rc = 0;
@@ -42,8 +46,10 @@ int matchmaking_metrics_register(void)
 		                                         "Tickets that left the queue, by outcome.", "status=\"MATCH_FOUND\"");
 		mm_metrics.expired = axr_metrics_counter("axr_matchmaking_tickets_total",
 		                                         "Tickets that left the queue, by outcome.", "status=\"EXPIRED\"");
-		mm_metrics.wait = axr_metrics_histogram("axr_matchmaking_wait_seconds",
-		                                        "Time tickets spent queued before a match or expiry.", "");
+		mm_metrics.wait = axr_metrics_histogram_buckets("axr_matchmaking_wait_seconds",
+		                                                "Time tickets spent queued before a match or expiry.", "",
+		                                                mm_wait_buckets,
+		                                                sizeof mm_wait_buckets / sizeof mm_wait_buckets[0]);
 		mm_metrics.round = axr_metrics_histogram("axr_matchmaking_round_seconds",
 		                                         "Duration of one matching round (all groups).", "");
 		if (!mm_metrics.matches || !mm_metrics.matched || !mm_metrics.expired || !mm_metrics.wait ||

@@ -74,7 +74,8 @@ void matchmaking_worker_stats(matchmaking_worker_t *w, matchmaking_worker_stats_
  *   axr_matchmaking_matches_total               counter
  *   axr_matchmaking_tickets_total{status="MATCH_FOUND"|"EXPIRED"}
  *   axr_matchmaking_wait_seconds                histogram of the wait of every
- *                                              ticket leaving the queue
+ *                                              ticket leaving the queue (buckets
+ *                                              0.1 s .. 1 day)
  *   axr_matchmaking_round_seconds               histogram of round durations
  * At most 64 (criteria, teams) label sets get their own gauges; the others
  * add up under criteria="other". Returns 0 or AXR_ENOMEM.

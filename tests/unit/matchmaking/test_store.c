@@ -223,14 +223,19 @@ static void test_store_cancel_is_for_members_and_only_while_queued(void **state)
 	assert_int_equal(matchmaking_store_ticket_cancel(db, arena, t->uid, mm_new_user(), &c), AXR_ENOTFOUND);
 	assert_null(c);
 	assert_int_equal(matchmaking_store_ticket_cancel(db, arena, mm_new_user(), NULL, &c), AXR_ENOTFOUND);
+	assert_int_equal(matchmaking_store_ticket_cancel(db, arena, "not-a-uuid", a[0], &c), AXR_ENOTFOUND);
+	assert_null(c);
+	assert_int_equal(matchmaking_store_ticket_cancel(db, arena, "not-a-uuid", NULL, &c), AXR_ENOTFOUND);
 	assert_int_equal(matchmaking_store_ticket_cancel(db, arena, t->uid, a[0], &c), 0);
 	assert_int_equal(c->status, MATCHMAKING_CANCELLED);
 	assert_int_equal(c->version, 1);
 	assert_non_null(c->date_closed);
+	assert_true(c->cancelled_now);
 	/* again: the same answer, nothing changes */
 	assert_int_equal(matchmaking_store_ticket_cancel(db, arena, t->uid, a[0], &c), 0);
 	assert_int_equal(c->status, MATCHMAKING_CANCELLED);
 	assert_int_equal(c->version, 1);
+	assert_false(c->cancelled_now);
 	/* a matched ticket cannot be cancelled: 409 with its state */
 	const char *b[] = {mm_new_user()}, *d[] = {mm_new_user()};
 	matchmaking_ticket_new_t bin = solo_ticket(b, 1000), din = solo_ticket(d, 1000);
@@ -245,6 +250,54 @@ static void test_store_cancel_is_for_members_and_only_while_queued(void **state)
 	assert_non_null(c);
 	assert_int_equal(c->status, MATCHMAKING_MATCH_FOUND);
 	assert_string_equal(c->match_uid, round.matches[0].match_uid);
+	assert_false(c->cancelled_now);
+}
+
+static void test_store_reads_tickets_and_matches_back_by_uid(void **state)
+{
+	(void)state;
+	const char *a[] = {mm_new_user()}, *b[] = {mm_new_user()}, *c[] = {mm_new_user()};
+	matchmaking_ticket_new_t ain = solo_ticket(a, 1000), bin = solo_ticket(b, 1010), cin = solo_ticket(c, 5000);
+	matchmaking_ticket_row_t *ta = queue_on(db, &ain, 0), *tb = queue_on(db, &bin, 0), *tc = queue_on(db, &cin, 0);
+	matchmaking_round_options_t opt = {.batch = 100};
+	matchmaking_matcher_config_init(&opt.matcher);
+	matchmaking_round_t round;
+	assert_int_equal(matchmaking_store_round(db, arena, &opt, &round), 0);
+	assert_int_equal(round.n_matches, 1);
+	const char *missing = mm_new_user();
+	const char *uids[] = {ta->uid, tb->uid, tc->uid, missing};
+	matchmaking_ticket_row_t **tickets = NULL;
+	size_t n = 99;
+	assert_int_equal(matchmaking_store_tickets_read(db, arena, uids, 4, &tickets, &n), 0);
+	assert_int_equal(n, 3); /* the missing uid is simply absent */
+	size_t found = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(tickets[i]->uid, tc->uid) == 0) {
+			assert_int_equal(tickets[i]->status, MATCHMAKING_QUEUED);
+			assert_null(tickets[i]->match_uid);
+		} else {
+			assert_int_equal(tickets[i]->status, MATCHMAKING_MATCH_FOUND);
+			assert_string_equal(tickets[i]->match_uid, round.matches[0].match_uid);
+			assert_int_equal(tickets[i]->version, 1);
+		}
+		found += strcmp(tickets[i]->uid, ta->uid) == 0 || strcmp(tickets[i]->uid, tb->uid) == 0 ||
+		         strcmp(tickets[i]->uid, tc->uid) == 0;
+	}
+	assert_int_equal(found, 3);
+	const char *match_uids[] = {round.matches[0].match_uid, missing};
+	matchmaking_match_row_t **matches = NULL;
+	assert_int_equal(matchmaking_store_matches_read(db, arena, match_uids, 2, &matches, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(matches[0]->uid, round.matches[0].match_uid);
+	assert_int_equal(matches[0]->n_players, 2);
+	assert_int_equal(matches[0]->n_teams, 2);
+	/* nothing asked, nothing read; a uid that is not a uuid or too many are refused */
+	assert_int_equal(matchmaking_store_tickets_read(db, arena, NULL, 0, &tickets, &n), 0);
+	assert_int_equal(n, 0);
+	const char *bad[] = {ta->uid, "1; DROP TABLE ticket"};
+	assert_int_equal(matchmaking_store_tickets_read(db, arena, bad, 2, &tickets, &n), AXR_EINVAL);
+	assert_int_equal(matchmaking_store_matches_read(db, arena, bad, MATCHMAKING_STORE_READ_MAX + 1, &matches, &n),
+	                 AXR_EINVAL);
 }
 
 static void test_store_round_matches_mutual_tickets_and_expires_the_rest(void **state)
@@ -440,6 +493,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_store_allows_one_queued_ticket_per_user, mm_fixture_reset),
 	    cmocka_unit_test_setup(test_store_one_queued_ticket_per_user_holds_under_concurrency, mm_fixture_reset),
 	    cmocka_unit_test_setup(test_store_cancel_is_for_members_and_only_while_queued, mm_fixture_reset),
+	    cmocka_unit_test_setup(test_store_reads_tickets_and_matches_back_by_uid, mm_fixture_reset),
 	    cmocka_unit_test_setup(test_store_round_matches_mutual_tickets_and_expires_the_rest, mm_fixture_reset),
 	    cmocka_unit_test_setup(test_store_round_skips_tickets_another_replica_holds, mm_fixture_reset),
 	    cmocka_unit_test_setup(test_store_cancel_waiting_on_the_matcher_loses_cleanly, mm_fixture_reset),

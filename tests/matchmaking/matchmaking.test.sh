@@ -1,0 +1,377 @@
+#!/bin/sh
+# matchmaking.test.sh: the matchmaking service end to end: two replicas of build/bin/axr-matchmaking
+# (two ports, one database, both running the matcher) on tests/run's PostgreSQL and redis.
+#
+#   - 300 tickets (solo and parties of 2-3, two criteria sets) through HTTP, polled until each is
+#     MATCH_FOUND or EXPIRED, every match read back and checked (build/tools/mm_load mass), then the
+#     same invariants in SQL; cancels racing both matchers (mm_load race);
+#   - events: a match's players get the Match create and their Ticket update (MATCH_FOUND) on their
+#     channel, an expired ticket's player the EXPIRED update; /metrics;
+#   - the API's answers: 401, 400 with field errors, 403 (queueing someone else), 409 (one QUEUED
+#     ticket per user; cancelling a matched ticket), BOLA 404s, cancel and its repeat, ETag;
+#   - a drain: SIGTERM stops the matcher between rounds and the process exits 0.
+#
+# Matcher settings for speed: a round every 50 ms, windows widening 300 skill points per second,
+# tickets expiring after 5 s.
+set -u
+
+ROOT=${AXR_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+cd "$ROOT" || exit 2
+BUILD=${AXR_BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+SVC=$BUILD/bin/axr-matchmaking
+LOAD=$BUILD/tools/mm_load
+MINT=$BUILD/tools/mint_token
+KEY=$ROOT/tests/fixtures/keys/test-only-rs256-private.pem
+PUB=$ROOT/tests/fixtures/keys/test-only-rs256-public.pem
+ADMIN_URL=${AXR_TEST_DATABASE_URL:-}
+REDIS_URL=${AXR_TEST_REDIS_URL:-}
+DB=axr_mm_http_$$
+T=$(mktemp -d "${AXR_TEST_TMP:-${TMPDIR:-/tmp}}/axr-matchmaking.XXXXXX") || exit 2
+FAILED=0
+CASE=""
+WHY=""
+PID_A=
+PID_B=
+SUB_PIDS=
+
+cleanup() {
+	for _p in $SUB_PIDS; do kill "$_p" 2>/dev/null; done
+	for _p in $PID_A $PID_B; do kill -TERM "$_p" 2>/dev/null; done
+	for _p in $PID_A $PID_B $SUB_PIDS; do wait "$_p" 2>/dev/null; done
+	[ -n "$ADMIN_URL" ] && psql -X -q "$ADMIN_URL" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP PIPE
+
+begin() {
+	CASE=$1
+	WHY=""
+}
+fail() { WHY="${WHY:+$WHY; }$*"; }
+want() { [ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"; }
+want_match() { printf '%s' "$2" | grep -Eq -- "$3" || fail "$1: '$2' does not match /$3/"; }
+end_case() {
+	if [ -z "$WHY" ]; then
+		echo "ok - $CASE"
+	else
+		echo "not ok - $CASE: $WHY"
+		FAILED=1
+	fi
+}
+setup_fail() {
+	echo "not ok - setup: $*"
+	exit 1
+}
+
+# wait_until TENTHS CMD...: runs CMD every 0.1 s until it succeeds; fails after TENTHS tries.
+wait_until() {
+	_left=$1
+	shift
+	while [ "$_left" -gt 0 ]; do
+		"$@" && return 0
+		_left=$((_left - 1))
+		sleep 0.1
+	done
+	return 1
+}
+
+for _bin in "$SVC" "$LOAD" "$MINT"; do
+	[ -x "$_bin" ] || setup_fail "$_bin is missing (run make)"
+done
+[ -n "$ADMIN_URL" ] && [ -n "$REDIS_URL" ] ||
+	setup_fail "AXR_TEST_DATABASE_URL and AXR_TEST_REDIS_URL must be set (run through tests/run)"
+command -v redis-cli >/dev/null 2>&1 || setup_fail "redis-cli is not installed (run make deps)"
+psql -X -q "$ADMIN_URL" -c "CREATE DATABASE $DB" >/dev/null 2>"$T/createdb.err" ||
+	setup_fail "CREATE DATABASE $DB: $(cat "$T/createdb.err")"
+DBURL=$(printf '%s' "$ADMIN_URL" | sed "s|^\(postgres[a-z]*://[^/]*\)/[^?]*|\1/$DB|")
+
+# sql QUERY: one value (or rows, |-separated) from the service's database.
+sql() { psql -X -A -t -q -v ON_ERROR_STOP=1 "$DBURL" -c "$1" 2>&1; }
+
+# --- two replicas, one database ---------------------------------------------------------
+# start NAME: a replica on a free port; sets PORT and PID.
+start() {
+	PORT=$(sh scripts/stack.sh free-port) || setup_fail "no free port"
+	AXR_PORT=$PORT AXR_THREADS=2 AXR_WORKERS=4 AXR_ACCESS_LOG=false AXR_DRAIN_TIMEOUT=5s \
+		AXR_DATABASE_URL=$DBURL AXR_REDIS_URL=$REDIS_URL AXR_JWT_PUBLIC_KEY=$PUB \
+		AXR_MATCH_INTERVAL=50ms AXR_MATCH_WINDOW_RATE=300 AXR_MATCH_MAX_WAIT=5s \
+		"$SVC" >"$T/$1.log" 2>&1 &
+	PID=$!
+}
+# ready PORT PID: /readyz answers 200 (within 10 s, while PID lives).
+answers_ready() {
+	kill -0 "$2" 2>/dev/null || return 2
+	[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$1/readyz")" = 200 ]
+}
+ready() { wait_until 100 answers_ready "$@"; }
+start a
+PORT_A=$PORT PID_A=$PID
+start b
+PORT_B=$PORT PID_B=$PID
+A=http://127.0.0.1:$PORT_A
+B=http://127.0.0.1:$PORT_B
+begin "two replicas start on one database, both migrate it and run the matcher"
+ready "$PORT_A" "$PID_A" || fail "replica a is not ready: $(tail -3 "$T/a.log" | tr '\n' ' ')"
+ready "$PORT_B" "$PID_B" || fail "replica b is not ready: $(tail -3 "$T/b.log" | tr '\n' ' ')"
+for _r in a b; do
+	grep -q '"level":"error"' "$T/$_r.log" && fail "replica $_r logged an error: $(grep -m1 error "$T/$_r.log")"
+	grep -q 'matcher on' "$T/$_r.log" || fail "replica $_r runs no matcher"
+done
+end_case
+[ "$FAILED" -eq 0 ] || exit 1
+
+# load COMMAND N OPTIONS...: runs mm_load against both replicas; its lines are this suite's cases.
+load() {
+	_cmd=$1 _n=$2
+	shift 2
+	"$LOAD" -k "$KEY" -u "$A,$B" -c 16 "$@" "$_cmd" "$_n" >"$T/$_cmd.out" 2>"$T/$_cmd.err"
+	_rc=$?
+	cat "$T/$_cmd.out"
+	begin "mm_load $_cmd ran to the end"
+	[ "$_rc" -le 1 ] || fail "exit status $_rc: $(tail -3 "$T/$_cmd.err")"
+	end_case
+	grep -q '^not ok' "$T/$_cmd.out" && FAILED=1
+}
+
+# --- many tickets through both replicas --------------------------------------------------
+load mass 300 -w 20 -o "$T/mass.txt"
+
+begin "SQL agrees with what HTTP showed: tickets, matches, MATCH_FOUND"
+read -r _ n _ matched _ expired _ matches <"$T/mass.txt" 2>/dev/null || fail "no mm_load summary"
+want "tickets" "$(sql "SELECT count(*) FROM ticket")" "${n:-}"
+want "MATCH_FOUND" "$(sql "SELECT count(*) FROM ticket WHERE status = 'MATCH_FOUND'")" "${matched:-}"
+want "EXPIRED" "$(sql "SELECT count(*) FROM ticket WHERE status = 'EXPIRED'")" "${expired:-}"
+want "matches" "$(sql "SELECT count(*) FROM match")" "${matches:-}"
+end_case
+
+# sql_invariants NAME: the rules of every match, as SQL over the whole database.
+sql_invariants() {
+	begin "$1: in SQL, no player or ticket in two matches, exact team sizes, no mixed criteria"
+	want "players in two matches" "$(sql "SELECT count(*) FROM (SELECT p FROM match,
+		jsonb_array_elements_text(players) p GROUP BY p HAVING count(*) > 1) d")" 0
+	want "tickets in two matches" "$(sql "SELECT count(*) FROM (SELECT x FROM match,
+		jsonb_array_elements_text(tickets) x GROUP BY x HAVING count(*) > 1) d")" 0
+	want "matches of the wrong size" "$(sql "SELECT count(*) FROM match WHERE jsonb_array_length(teams) <> num_teams
+		OR jsonb_array_length(players) <> num_teams * team_size")" 0
+	want "teams of the wrong size" "$(sql "SELECT count(*) FROM match m, jsonb_array_elements(m.teams) t
+		WHERE jsonb_array_length(t->'members') <> m.team_size")" 0
+	want "parties whose size is not what the team holds" "$(sql "SELECT count(*) FROM match m,
+		jsonb_array_elements(m.teams) t WHERE jsonb_array_length(t->'members') <> (SELECT sum(k.num_users)
+		FROM jsonb_array_elements_text(t->'tickets') x JOIN ticket k ON k.uid = x::uuid)")" 0
+	want "tickets of a match with other criteria, another matchUid or not MATCH_FOUND" "$(sql "SELECT count(*)
+		FROM match m, jsonb_array_elements_text(m.tickets) x JOIN ticket t ON t.uid = x::uuid
+		WHERE t.criteria <> m.criteria OR t.num_teams <> m.num_teams OR t.match_uid IS DISTINCT FROM m.uid
+		OR t.status <> 'MATCH_FOUND'")" 0
+	want "MATCH_FOUND tickets missing from their match" "$(sql "SELECT count(*) FROM ticket t
+		WHERE t.status = 'MATCH_FOUND' AND NOT EXISTS (SELECT 1 FROM match m WHERE m.uid = t.match_uid
+		AND m.tickets ? t.uid::text)")" 0
+	want "members still marked queued" "$(sql "SELECT count(*) FROM ticket_member x JOIN ticket t
+		ON t.uid = x.ticket_uid WHERE x.queued <> (t.status = 'QUEUED')")" 0
+	end_case
+}
+sql_invariants "mass"
+
+# --- cancels racing the matchers -----------------------------------------------------------
+load race 200 -d 100
+sql_invariants "race"
+begin "race: in SQL, no CANCELLED ticket is in a match"
+want "cancelled tickets in matches" "$(sql "SELECT count(*) FROM match m, jsonb_array_elements_text(m.tickets) x
+	JOIN ticket t ON t.uid = x::uuid WHERE t.status = 'CANCELLED'")" 0
+want "cancelled tickets with a matchUid" "$(sql "SELECT count(*) FROM ticket WHERE status = 'CANCELLED'
+	AND match_uid IS NOT NULL")" 0
+end_case
+
+# --- single requests ----------------------------------------------------------------------
+# call METHOD URL TOKEN [BODY]: sets ST (status) and BODY; headers in $T/h.
+call() {
+	_auth=
+	[ -n "$3" ] && _auth="Authorization: Bearer $3"
+	ST=$(curl -s -o "$T/b" -D "$T/h" -w '%{http_code}' -X "$1" -H "${_auth:-X-No-Auth: 1}" \
+		-H 'Content-Type: application/json' ${4:+--data-binary "$4"} "$2")
+	BODY=$(cat "$T/b")
+}
+field() { printf '%s' "$BODY" | sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p"; }
+header() { tr -d '\r' <"$T/h" | sed -n "s/^$1: //Ip"; }
+uuid() { cat /proc/sys/kernel/random/uuid; }
+token() { "$MINT" -k "$KEY" -s "$@"; }
+
+U1=$(uuid) U2=$(uuid) U3=$(uuid) U4=$(uuid) U5=$(uuid)
+TOK1=$(token "$U1") TOK2=$(token "$U2") TOK3=$(token "$U3") TOK4=$(token "$U4") TOK5=$(token "$U5")
+GAME=$(token "$(uuid)" -r gameserver)
+ADMIN=$(token "$(uuid)" -r admin)
+
+# Subscriptions to the players' channels, before anything happens to them.
+for _u in "$U3" "$U4" "$U5"; do
+	redis-cli -u "$REDIS_URL" SUBSCRIBE "axr:user:$_u" >"$T/sub.$_u" 2>&1 &
+	SUB_PIDS="$SUB_PIDS $!"
+done
+subscribed() { [ "$(redis-cli -u "$REDIS_URL" PUBSUB NUMSUB "axr:user:$1" | tail -1)" = 1 ]; }
+# ticket_is URL TOKEN STATUS: GET the ticket (the answer stays in BODY); its status is STATUS.
+ticket_is() {
+	call GET "$1" "$2"
+	[ "$(field status)" = "$3" ]
+}
+# heard UID PATTERN: the events received on UID's channel match PATTERN (grep -E, binary-safe).
+heard() { grep -aEq -- "$2" "$T/sub.$1"; }
+for _u in "$U3" "$U4" "$U5"; do
+	wait_until 50 subscribed "$_u" || setup_fail "no redis subscription for $_u"
+done
+
+begin "a ticket no one can join expires after AXR_MATCH_MAX_WAIT (queued now, checked at the end)"
+call POST "$A/tickets" "$TOK5" '{"criteria":[{"name":"mode","value":"lonely"}],"statistics":{"skillrating":5},"teamSize":5}'
+want "status" "$ST" 201
+LONELY=$(field uid)
+end_case
+
+begin "two players of a 1v1 get their match; each is told on their channel (Match create, Ticket MATCH_FOUND)"
+call POST "$A/tickets" "$TOK3" '{"criteria":[{"name":"mode","value":"duel"}],"statistics":{"skillrating":1200,"latency":40},"teamSize":1}'
+want "POST U3" "$ST" 201
+T3=$(field uid)
+call POST "$B/tickets" "$TOK4" '{"criteria":[{"name":"mode","value":"duel"}],"statistics":{"skillrating":1250},"teamSize":1}'
+want "POST U4" "$ST" 201
+T4=$(field uid)
+wait_until 40 ticket_is "$B/tickets/$T3" "$TOK3" MATCH_FOUND
+want "U3's ticket" "$(field status)" MATCH_FOUND
+MATCH=$(field matchUid)
+call GET "$A/matches/$MATCH" "$TOK4"
+want "U4 reads the match" "$ST" 200
+want_match "the match" "$BODY" "\"players\":\[\"($U3\",\"$U4|$U4\",\"$U3)\"\]"
+wait_until 30 heard "$U3" MATCH_FOUND && wait_until 30 heard "$U4" MATCH_FOUND
+for _u in "$U3" "$U4"; do
+	heard "$_u" 'Match..create' && heard "$_u" "\"teams\":.*\"uid\":\"$MATCH\"" || fail "no Match create for $_u"
+	heard "$_u" "\"matchUid\":\"$MATCH\".*\"status\":\"MATCH_FOUND\"" ||
+		fail "no Ticket update MATCH_FOUND with the matchUid for $_u"
+done
+end_case
+
+begin "401 without a token (with WWW-Authenticate)"
+call POST "$A/tickets" "" '{"statistics":{"skillrating":1},"teamSize":1}'
+want "status" "$ST" 401
+want_match "WWW-Authenticate" "$(header WWW-Authenticate)" '^Bearer'
+call GET "$A/tickets/$T3" ""
+want "GET status" "$ST" 401
+end_case
+
+begin "400 with field errors: teamSize, party larger than a team, duplicate criteria, too large a match, schema"
+call POST "$A/tickets" "$TOK1" '{"statistics":{"skillrating":1},"teamSize":{"gte":5,"lte":3}}'
+want "empty range" "$ST" 400
+want_match "empty range" "$BODY" '"path":"/teamSize"'
+call POST "$A/tickets" "$TOK1" '{"statistics":{"skillrating":1},"teamSize":0}'
+want "teamSize 0" "$ST" 400
+want_match "teamSize 0" "$BODY" '"path":"/teamSize'
+call POST "$A/tickets" "$GAME" "{\"users\":[\"$U1\",\"$U2\",\"$(uuid)\"],\"statistics\":{\"skillrating\":1},\"teamSize\":2}"
+want "party of 3 in teams of 2" "$ST" 400
+want_match "party of 3 in teams of 2" "$BODY" '"path":"/teamSize","message":"a party of 3 players'
+want_match "code" "$BODY" '"code":"VALIDATION"'
+call POST "$A/tickets" "$TOK1" '{"criteria":[{"name":"mode","value":"a"},{"name":"mode","value":"b"}],"statistics":{"skillrating":1},"teamSize":1}'
+want "duplicate criterion" "$ST" 400
+want_match "duplicate criterion" "$BODY" '"path":"/criteria/1/name"'
+call POST "$A/tickets" "$TOK1" '{"statistics":{"skillrating":1},"numTeams":64,"teamSize":64}'
+want "64x64" "$ST" 400
+want_match "64x64" "$BODY" '"path":"/numTeams"'
+call POST "$A/tickets" "$TOK1" '{"statistics":{"skillrating":-1},"teamSize":1,"colour":"red"}'
+want "schema" "$ST" 400
+want_match "schema" "$BODY" '/statistics/skillrating'
+want_match "schema" "$BODY" '/colour'
+call POST "$A/tickets" "$TOK1" '{"teamSize":1}'
+want "no statistics" "$ST" 400
+want "nothing queued" "$(sql "SELECT count(*) FROM ticket_member WHERE user_uid = '$U1'")" 0
+end_case
+
+begin "403 when a player queues someone else; a game server may"
+call POST "$A/tickets" "$TOK1" "{\"users\":[\"$U1\",\"$U2\"],\"statistics\":{\"skillrating\":1},\"teamSize\":2}"
+want "status" "$ST" 403
+want_match "body" "$BODY" '"path":"/users"'
+call POST "$A/tickets" "$TOK1" "{\"users\":[\"$(printf '%s' "$U1" | tr a-f A-F)\"],\"criteria\":[{\"name\":\"mode\",\"value\":\"solo-wait\"}],\"statistics\":{\"skillrating\":1},\"teamSize\":5}"
+want "oneself, upper-case uuid" "$ST" 201
+T1=$(field uid)
+want "stored lower-case" "$(field hostUid)" "$U1"
+want "ETag" "$(header ETag)" '"0"'
+end_case
+
+begin "409: one QUEUED ticket per user, also inside a party queued by a game server"
+call POST "$B/tickets" "$TOK1" '{"statistics":{"skillrating":1},"teamSize":5}'
+want "second ticket" "$ST" 409
+want_match "second ticket" "$BODY" '"path":"/users"'
+call POST "$B/tickets" "$GAME" "{\"users\":[\"$U2\",\"$U1\"],\"statistics\":{\"skillrating\":1},\"teamSize\":5}"
+want "party with a queued user" "$ST" 409
+want "nothing of the party written" "$(sql "SELECT count(*) FROM ticket_member WHERE user_uid = '$U2'")" 0
+end_case
+
+begin "BOLA: another player's ticket is 404 for GET and DELETE; trusted roles see it"
+call GET "$B/tickets/$T1" "$TOK2"
+want "GET by another" "$ST" 404
+call DELETE "$B/tickets/$T1" "$TOK2"
+want "DELETE by another" "$ST" 404
+call GET "$A/matches/$MATCH" "$TOK1"
+want "someone else's match" "$ST" 404
+call GET "$A/tickets/$T1" "$ADMIN"
+want "admin" "$ST" 200
+call GET "$A/tickets/$T1" "$GAME"
+want "game server" "$ST" 200
+call GET "$A/matches/$MATCH" "$GAME"
+want "game server, match" "$ST" 200
+call GET "$A/tickets/not-a-uuid" "$TOK1"
+want "not a uuid" "$ST" 404
+call DELETE "$A/tickets/not-a-uuid" "$TOK1"
+want "DELETE not a uuid" "$ST" 404
+call GET "$A/matches" "$TOK1"
+want "the match list is for admins" "$ST" 403
+call GET "$A/matches?limit=5" "$ADMIN"
+want "admin lists matches" "$ST" 200
+end_case
+
+begin "DELETE cancels a QUEUED ticket (ETag 1), a repeat answers it again, then the user may queue again"
+call DELETE "$A/tickets/$T1" "$TOK1"
+want "cancel" "$ST" 200
+want "status" "$(field status)" CANCELLED
+want "ETag" "$(header ETag)" '"1"'
+call DELETE "$B/tickets/$T1" "$TOK1"
+want "repeat" "$ST" 200
+want "repeat ETag" "$(header ETag)" '"1"'
+call POST "$B/tickets" "$TOK1" '{"criteria":[{"name":"mode","value":"solo-wait"}],"statistics":{"skillrating":1},"teamSize":5}'
+want "queue again" "$ST" 201
+end_case
+
+begin "409 when cancelling a matched ticket (it names the match)"
+call DELETE "$A/tickets/$T3" "$TOK3"
+want "status" "$ST" 409
+want_match "message" "$BODY" "MATCH_FOUND \\(match $MATCH\\)"
+end_case
+
+begin "/metrics: queue gauges by criteria, matches, outcomes, wait-time histogram with buckets up to a day"
+curl -s "$A/metrics" >"$T/metrics.a"
+curl -s "$B/metrics" >"$T/metrics.b"
+grep -q '^axr_matchmaking_tickets_queued{criteria="mode=solo-wait",teams="2"} ' "$T/metrics.a" ||
+	fail "no tickets_queued gauge for mode=solo-wait"
+grep -q '^axr_matchmaking_players_queued{criteria=' "$T/metrics.a" || fail "no players_queued gauge"
+grep -q '^axr_matchmaking_wait_seconds_bucket{le="86400"}' "$T/metrics.a" || fail "no wait bucket le=86400"
+grep -q '^axr_matchmaking_tickets_total{status="MATCH_FOUND"} [1-9]' "$T/metrics.b" || fail "no MATCH_FOUND counted"
+_ma=$(sed -n 's/^axr_matchmaking_matches_total \([0-9]*\)$/\1/p' "$T/metrics.a")
+_mb=$(sed -n 's/^axr_matchmaking_matches_total \([0-9]*\)$/\1/p' "$T/metrics.b")
+echo "# matches formed by replica a: ${_ma:-?}, by replica b: ${_mb:-?}"
+want "matches counted by the two replicas" "$((${_ma:-0} + ${_mb:-0}))" "$(sql "SELECT count(*) FROM match")"
+end_case
+
+begin "the lonely ticket is EXPIRED at its dateExpires and its player is told"
+wait_until 80 ticket_is "$B/tickets/$LONELY" "$TOK5" EXPIRED
+want "status" "$(field status)" EXPIRED
+wait_until 20 heard "$U5" '"status":"EXPIRED"'
+heard "$U5" "\"status\":\"EXPIRED\".*\"uid\":\"$LONELY\"" || fail "no Ticket update EXPIRED on $U5's channel"
+end_case
+
+begin "SIGTERM drains: the matcher stops between rounds, the process exits 0, the other replica goes on"
+kill -TERM "$PID_A"
+wait "$PID_A"
+_rc=$?
+PID_A=
+want "exit status" "$_rc" 0
+grep -q 'matcher stopped after' "$T/a.log" || fail "no 'matcher stopped' line"
+grep -q '"level":"error"' "$T/a.log" && fail "an error was logged: $(grep -m1 '"level":"error"' "$T/a.log")"
+call GET "$B/tickets/$T3" "$TOK3"
+want "replica b" "$ST" 200
+end_case
+
+[ "$FAILED" -eq 0 ]

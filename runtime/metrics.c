@@ -227,9 +227,10 @@ static void axr__render_hist(axr_buf_t *out, const char *name, const char *label
 		else
 			axr_buf_printf(out, "%s_bucket{%s%sle=\"+Inf\"} %llu\n", name, labels, sep, (unsigned long long)cum);
 	}
-	axr_buf_printf(out, "%s_sum{%s} %.6f\n", name, labels,
+	const char *open = *labels ? "{" : "", *close = *labels ? "}" : "";
+	axr_buf_printf(out, "%s_sum%s%s%s %.6f\n", name, open, labels, close,
 	               (double)atomic_load_explicit(&h->sum_us, memory_order_relaxed) / 1e6);
-	axr_buf_printf(out, "%s_count{%s} %llu\n", name, labels,
+	axr_buf_printf(out, "%s_count%s%s%s %llu\n", name, open, labels, close,
 	               (unsigned long long)atomic_load_explicit(&h->count, memory_order_relaxed));
 }
 

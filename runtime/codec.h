@@ -38,6 +38,7 @@
  * `schema` by the caller) in `arena`. Properties without a field are
  * ignored. Returns 0 and *out; AXR_EINVAL when a value does not fit its
  * field (errs, when not NULL, gets a JSON-Pointer error); AXR_ENOMEM.
+ * AXR_ECONFIG when the table names a field the message does not have.
  */
 int axr_codec_from_json(const axr_schema_t *schema, const ProtobufCMessageDescriptor *desc,
                         json_object *json, axr_arena_t *arena, ProtobufCMessage **out,
@@ -49,7 +50,7 @@ enum axr_codec_flags {
 
 /*
  * Appends the JSON of `msg` (described by `schema`) to `out`: properties in
- * the schema's order, absent fields omitted, int64 exact. Returns 0 or
+ * the schema's order (the table's, sorted by name; docs/model-mapping.md, "Codec"), absent fields omitted, int64 exact. Returns 0 or
  * AXR_ENOMEM (or AXR_EINVAL when a free-form field holds text that is not
  * JSON).
  */
@@ -57,11 +58,12 @@ int axr_codec_to_json(const axr_schema_t *schema, const ProtobufCMessage *msg, u
                       axr_buf_t *out);
 
 /* The same for one field of `msg` (e.g. a jsonb column): appends its JSON,
- * or "null" when absent. */
+ * or "null" when absent. A repeated field is always an array ("[]" when empty). */
 int axr_codec_field_to_json(const axr_schema_t *field_schema, const ProtobufCMessage *msg,
                             const ProtobufCFieldDescriptor *field, unsigned flags, axr_buf_t *out);
 
 /* Sets one field of `msg` from JSON text (e.g. a jsonb column read back).
+ * `json` NULL (SQL NULL) or "null" clears the field.
  * Errors as axr_codec_from_json. */
 int axr_codec_field_from_json(const axr_schema_t *field_schema, ProtobufCMessage *msg,
                               const ProtobufCFieldDescriptor *field, const char *json, size_t len,

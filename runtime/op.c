@@ -292,9 +292,14 @@ int axr_op_respond(axr_request_t *req, int rc, const ProtobufCMessage *out)
 			return 0; /* the handler explained itself */
 		return axr_response_from_err(req, rc, NULL);
 	}
-	if (req->status != 0 && req->status != op->status)
-		return 0; /* the handler chose its own answer */
 	int status = op->status ? op->status : 200;
+	if (req->status != 0 && req->status != op->status) {
+		/* The handler chose its own answer: a body it sent, or another
+		 * success status of the spec (201 beside 200) for its message. */
+		if (out == NULL || req->body_out.len > 0 || req->status < 200 || req->status > 299)
+			return 0;
+		status = req->status;
+	}
 	if (out == NULL || status == 204) {
 		req->status = status;
 		return 0;

@@ -90,8 +90,11 @@ ProtobufCMessage *axr_op_message_new(axr_request_t *req, const ProtobufCMessageD
 /*
  * Finishes a typed handler call: `rc` is what the handler returned, `out`
  * its output message (may be NULL for bodiless answers). On rc == 0 encodes
- * `out` with the operation's success status in the negotiated format; on an
- * error code answers the JSON error (unless the handler already set one).
+ * `out` with the operation's success status in the negotiated format; a
+ * handler that set req->status to another 2xx (an operation answering 200 or
+ * 201) gets `out` encoded with that status, and one that sent its own body
+ * (or a non-2xx status) keeps its answer. On an error code answers the JSON
+ * error (unless the handler already set one).
  * Returns 0 or AXR_ENOMEM. Generated wrappers end with it.
  */
 int axr_op_respond(axr_request_t *req, int rc, const ProtobufCMessage *out);

@@ -81,8 +81,11 @@ int axr_response_send(axr_request_t *req, int status, const char *content_type,
 /*
  * Sets an error response in the platform's format:
  *   {"status":409,"code":"CONFLICT","message":"...","errors":[{"path":..,"message":..}]}
- * `code` NULL derives it from the status. Adds WWW-Authenticate for 401,
- * Retry-After for 429 and 503. Returns 0 or AXR_ENOMEM.
+ * `code` NULL derives it from the status. Adds `WWW-Authenticate: Bearer
+ * error="invalid_token"` for 401 and Retry-After for 429 and 503 (the
+ * server's AXR_RETRY_AFTER), each unless the response carries that header
+ * already: set it first to say exactly when, or which challenge. Returns 0 or
+ * AXR_ENOMEM.
  */
 int axr_response_error(axr_request_t *req, int status, const char *code, const char *message,
                        const axr_field_error_t *errors, size_t nerrors);

@@ -1,5 +1,6 @@
 /* response.c: request accessors, responses and the JSON error body. */
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,6 +157,15 @@ static const char *axr__status_code_name(int status)
 	return status >= 500 ? "INTERNAL_ERROR" : "ERROR";
 }
 
+/* Has the response a header `name` (any case) already? */
+static bool axr__response_has_header(const axr_request_t *req, const char *name)
+{
+	for (const axr__header_out_t *h = req->headers_out; h; h = h->next)
+		if (strcasecmp(h->name, name) == 0)
+			return true;
+	return false;
+}
+
 int axr_response_error(axr_request_t *req, int status, const char *code, const char *message,
                        const axr_field_error_t *errors, size_t nerrors)
 {
@@ -183,9 +193,10 @@ int axr_response_error(axr_request_t *req, int status, const char *code, const c
 		axr_buf_putc(b, ']');
 	}
 	axr_buf_putc(b, '}');
-	if (status == 401 && axr_request_header(req, "WWW-Authenticate") == NULL)
+	if (status == 401 && !axr__response_has_header(req, "WWW-Authenticate"))
 		axr_response_header(req, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
-	if (status == 429 || status == 503) {
+	if ((status == 429 || status == 503) && !axr__response_has_header(req, "Retry-After")) {
+		/* A handler that knows when to come back (a lockout) set its own. */
 		const char *ra = req->conn ? req->conn->io->srv->retry_after : "1";
 		axr_response_header(req, "Retry-After", ra);
 	}

@@ -123,21 +123,6 @@ const axr_jwk_t *account_signing_key(const account_t *acc);
 /* ---- start-up -------------------------------------------------------- */
 
 /*
- * INTERIM, until the service's generated main migrates the database with
- * its entities (runtime/migrate.h): creates the entity tables "user" and
- * "role" exactly as the DB mapping of spec/account.yaml describes them (one
- * transaction under an advisory lock), then runs axr_migrate_run without
- * entities, which applies the hand-written files of `dir` (NULL:
- * "migrations/account", relative to the working directory): the passwords,
- * devices, refresh token families and tokens, login attempts. Idempotent
- * and safe with replicas starting together. `db` should allow statements
- * of a few seconds (the migration lock is awaited at most 4 s).
- * Returns 0, AXR_ECONFIG (a migration file is broken or was edited after it
- * ran: logged), AXR_ETIMEOUT, or an axr_db_exec error.
- */
-int account_schema_apply(axr_db_t *db, const char *dir);
-
-/*
  * Creates the admin account cfg->admin_name / cfg->admin_password with the
  * role "admin" (and the role "admin" itself) when no user has that name.
  * Idempotent and safe with several replicas starting at once (an advisory

@@ -36,7 +36,10 @@ typedef struct account_config {
 	int alg;                     /* axr_jwt_alg_t from AXR_JWT_ALG */
 } account_config_t;
 
-extern const axr_config_var_t account_config_vars[];
+/* The table (its length is a constant, for static tables such as the service hooks; a
+ * definition of another length does not compile). */
+#define ACCOUNT_CONFIG_VAR_COUNT 13
+extern const axr_config_var_t account_config_vars[ACCOUNT_CONFIG_VAR_COUNT];
 extern const size_t account_config_var_count;
 
 /* Loads `c` from the environment with the table (unset variables take their

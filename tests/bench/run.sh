@@ -268,6 +268,8 @@ scenario "GET /entries/{id} (1M rows, auth)" pgbench "$GB/entries" tests/bench/g
 BENCH_DATABASE_URL=$(sh "$STACK" pg-url "$PG_PORT" postgres) BENCH_REDIS_URL=$REDIS_URL \
 	sh tests/bench/achievement.sh --results "$T/results" || note "achievement bench: a check failed"
 BENCH_REDIS_URL="$REDIS_URL" sh tests/bench/ws.sh --results "$T/results" || note "websocket bench: a check failed"
+BENCH_DATABASE_URL=$(sh "$STACK" pg-url "$PG_PORT" postgres) BENCH_REDIS_URL=$REDIS_URL \
+	sh tests/bench/economy.sh --results "$T/results" || note "economy bench: a check failed"
 BENCH_DATABASE_URL="$(sh "$STACK" pg-url "$PG_PORT" postgres)" BENCH_REDIS_URL="$REDIS_URL" \
 	sh tests/bench/matchmaking.sh --results "$T/results" || note "matchmaking bench: a check failed"
 

@@ -72,11 +72,11 @@ TOOL_BIN  := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 FUZZ_SRC  := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_BIN  := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
 
-.PHONY: all help deps generate test unit asan-unit up down bench fuzz install clean check-drift
+.PHONY: all help deps generate test unit asan-unit up down bench fuzz install clean check-drift clients
 .DEFAULT_GOAL := all
 
 AXRGEN := $(if $(wildcard codegen/main.c),$(BUILD)/bin/axrgen)
-all: $(BUILD)/libaxr.a $(AXRGEN) $(SVC_BIN) unit $(TOOL_BIN)
+all: $(BUILD)/libaxr.a $(AXRGEN) $(SVC_BIN) unit $(TOOL_BIN) clients
 
 help:
 	@sed -n '3,12p' Makefile | sed 's/^# //'
@@ -132,7 +132,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(TEST_PROTO_OBJ) $(BUILD)/libaxrgen.a $(BUILD)
 
 # Services ---------------------------------------------------------------
 define SERVICE_RULES
-$(1)_SRC := $$(sort $$(wildcard services/$(1)/*.c handlers/$(1)/*.c generated/$(1)/*.c))
+$(1)_SRC := $$(sort $$(filter-out generated/$(1)/$(1)_client.c,\
+	$$(wildcard services/$(1)/*.c handlers/$(1)/*.c generated/$(1)/*.c)))
 $(1)_PB  := $$(if $$(wildcard generated/$(1)/$(1).proto),$(BUILD)/gen/$(1)/$(1).pb-c.c)
 $(1)_OBJ := $$($(1)_SRC:%.c=$(BUILD)/obj/%.o) $$($(1)_PB:%.c=%.o)
 $(BUILD)/obj/services/$(1)/%.o $(BUILD)/obj/handlers/$(1)/%.o $(BUILD)/obj/generated/$(1)/%.o: CPPFLAGS += -I$(BUILD)/gen/$(1) -Igenerated/$(1)
@@ -157,6 +158,57 @@ $(BUILD)/tests/$(1)_%: tests/unit/$(1)/%.c $$($(1)_LIB_OBJ) $(BUILD)/libaxr.a
 		$$($(1)_LIB_OBJ) $(BUILD)/libaxr.a $$(LDLIBS) -lcmocka
 endef
 $(foreach s,$(ALL_SVC),$(eval $(call SERVICE_RULES,$(s))))
+
+# Client libraries -------------------------------------------------------
+# libaxr-client.a: the client runtime (runtime/client*.c) and the runtime
+# files it pulls in (docs/clients.md), nothing of the server. Per generated
+# service, libaxr-<svc>-client.a: its typed stubs (_client.c), operation
+# descriptors (_ops.c), validation tables (_schema.c), entities (_entities.c)
+# and protoc-c output; headers in $(BUILD)/include/<svc>/ and pkg-config files
+# in $(BUILD)/lib/pkgconfig/ (@PREFIX@ is filled in by scripts/install.sh).
+CLIENT_RT_NAMES := arena buf codec codec_out codec_text err format http json log regex schema utf8 \
+                   validate validate_param validate_value
+CLIENT_RT_OBJ   := $(sort $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard runtime/client*.c)) \
+                   $(CLIENT_RT_NAMES:%=$(BUILD)/obj/runtime/%.o))
+CLIENT_PKGS     := libevent json-c libprotobuf-c libpcre2-8
+CLIENT_SERVICES := $(sort $(patsubst generated/%/,%,$(dir $(wildcard generated/*/*_client.c))))
+CLIENT_LIBS     := $(BUILD)/lib/libaxr-client.a $(BUILD)/lib/pkgconfig/axr-client.pc \
+                   $(CLIENT_SERVICES:%=$(BUILD)/lib/libaxr-%-client.a) \
+                   $(CLIENT_SERVICES:%=$(BUILD)/lib/pkgconfig/axr-%-client.pc) \
+                   $(CLIENT_SERVICES:%=$(BUILD)/include/%/.stamp)
+clients: $(CLIENT_LIBS)
+
+$(BUILD)/lib/libaxr-client.a: $(CLIENT_RT_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/lib/pkgconfig/axr-client.pc: Makefile
+	@mkdir -p $(dir $@)
+	printf '%s\n' 'prefix=@PREFIX@' 'includedir=$${prefix}/include/axr' 'libdir=$${prefix}/lib' '' \
+		'Name: axr-client' 'Description: the axr HTTP client runtime (typed operation calls)' \
+		'Version: 0.1.0' 'Requires: $(CLIENT_PKGS)' 'Cflags: -I$${includedir}' \
+		'Libs: -L$${libdir} -laxr-client -lm -pthread' >$@
+
+define CLIENT_RULES
+$(1)_CLIENT_OBJ := $(BUILD)/obj/generated/$(1)/$(1)_client.o $(BUILD)/obj/generated/$(1)/$(1)_ops.o \
+	$(BUILD)/obj/generated/$(1)/$(1)_schema.o $(BUILD)/obj/generated/$(1)/$(1)_entities.o \
+	$(BUILD)/gen/$(1)/$(1).pb-c.o
+$(BUILD)/obj/generated/$(1)/$(1)_client.o: | $(BUILD)/gen/$(1)/$(1).pb-c.c
+$(BUILD)/lib/libaxr-$(1)-client.a: $$($(1)_CLIENT_OBJ)
+	@mkdir -p $$(dir $$@)
+	rm -f $$@ && ar rcs $$@ $$^
+$(BUILD)/lib/pkgconfig/axr-$(1)-client.pc: Makefile
+	@mkdir -p $$(dir $$@)
+	printf '%s\n' 'prefix=@PREFIX@' 'includedir=$$$${prefix}/include/axr' 'libdir=$$$${prefix}/lib' '' \
+		'Name: axr-$(1)-client' 'Description: generated C client of the $(1) service' \
+		'Version: 0.1.0' 'Requires: axr-client' 'Cflags: -I$$$${includedir}/$(1)' \
+		'Libs: -L$$$${libdir} -laxr-$(1)-client' >$$@
+$(BUILD)/include/$(1)/.stamp: generated/$(1)/$(1)_client.h generated/$(1)/$(1)_ops.h \
+		generated/$(1)/$(1)_schema.h $(BUILD)/gen/$(1)/$(1).pb-c.h
+	@mkdir -p $$(dir $$@)
+	cp $$^ $$(dir $$@) && touch $$@
+endef
+$(foreach s,$(CLIENT_SERVICES),$(eval $(call CLIENT_RULES,$(s))))
 
 # Sanitizer build of the unit tests, in its own tree.
 asan-unit:
@@ -204,7 +256,7 @@ fuzz: deps $(FUZZ_BIN)
 		grep -E 'stat::number_of_executed_units' $(BUILD)/fuzz/$$n.log; \
 	done
 
-install: all
+install: all clients
 	@sh scripts/install.sh "$(PREFIX)" "$(BUILD)"
 
 clean:

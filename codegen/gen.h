@@ -128,7 +128,11 @@ typedef struct axrgen_op {
 	const char *sym;        /* handler name in snake_case, unique */
 	const char *pascal;     /* for message names: "GetItem" */
 	const char *handler;    /* C symbol: "<svc>_<sym>" */
-	const char *op_ident;   /* "<svc>_<sym>_op" */
+	const char *op_ident;   /* "<svc>_op_<sym>" (<svc>_ops.c, shared by server and client) */
+	const char *client_fn;  /* "<svc>_client_<sym>" (its async twin: client_async) */
+	const char *client_async;
+	const char *client_index; /* "<SVC>_CLIENT_<SYM>": its row in <svc>_client_routes */
+	const char *client_fill;  /* static helper filling the input message in <svc>_client.c */
 	const char *wrapper;    /* "<svc>_<sym>_route" */
 	const char *input_table;
 	const char *resource;   /* scaffold file base name */
@@ -319,6 +323,10 @@ void axrgen_gen_schema_c(axrgen_gen_t *g, axrgen_emit_t *e);
 void axrgen_gen_handlers_h(axrgen_gen_t *g, axrgen_emit_t *e);
 void axrgen_gen_routes_h(axrgen_gen_t *g, axrgen_emit_t *e);
 void axrgen_gen_routes_c(axrgen_gen_t *g, axrgen_emit_t *e);
+void axrgen_gen_ops_h(axrgen_gen_t *g, axrgen_emit_t *e);
+void axrgen_gen_ops_c(axrgen_gen_t *g, axrgen_emit_t *e);
+void axrgen_gen_client_h(axrgen_gen_t *g, axrgen_emit_t *e);
+void axrgen_gen_client_c(axrgen_gen_t *g, axrgen_emit_t *e);
 void axrgen_gen_crud_c(axrgen_gen_t *g, axrgen_emit_t *e);
 void axrgen_gen_stubs_c(axrgen_gen_t *g, axrgen_emit_t *e);
 void axrgen_gen_entities_h(axrgen_gen_t *g, axrgen_emit_t *e);
@@ -330,6 +338,8 @@ void axrgen_gen_gateway(axrgen_gen_t *g, axrgen_emit_t *e);
  * there is none. */
 bool axrgen_gen_scaffold(axrgen_gen_t *g, const char *resource, const axrgen_names_t *defined,
 			 axrgen_emit_t *e);
+/* The number of routed (served) operations. */
+size_t axrgen_route_count(const axrgen_gen_t *g);
 /* The prototype of an operation's handler, without ';'. */
 const char *axrgen_handler_prototype(axrgen_gen_t *g, const axrgen_op_t *o);
 /* Does the operation need a hand-written handler (not generated CRUD)? */

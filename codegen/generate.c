@@ -121,11 +121,12 @@ static void axrgen__plan(axrgen_gen_t *g, const axrgen_generate_options_t *opt)
 
 	/* File-scope names the generated code defines itself come first. */
 	static const char *const fixed[] = {"routes", "schemas_prepare", "schema_any", "schema_roots",
-					    "entities", "service_init"};
+					    "entities", "service_init", "client_routes"};
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		axrgen_names_add(g, &g->idents, axrgen_printf_g(g, "%s_%s", g->p, fixed[i]));
 	axrgen_names_add(g, &g->macros, axrgen_printf_g(g, "%s_ROUTE_COUNT", g->P));
 	axrgen_names_add(g, &g->macros, axrgen_printf_g(g, "%s_ENTITY_COUNT", g->P));
+	axrgen_names_add(g, &g->macros, axrgen_printf_g(g, "%s_CLIENT_ROUTE_COUNT", g->P));
 
 	/* Named schemas first (by name), so they keep their own names. */
 	axrgen_plan_schemas(g);
@@ -319,11 +320,15 @@ static void axrgen__write_service(axrgen__writer_t *w, axrgen_gen_t *g)
 		bool wanted;
 	} files[] = {
 		{".proto", axrgen_gen_proto, true},
+		{"_client.c", axrgen_gen_client_c, true},
+		{"_client.h", axrgen_gen_client_h, true},
 		{"_crud.c", axrgen_gen_crud_c, false},
 		{"_entities.c", axrgen_gen_entities_c, true},
 		{"_entities.h", axrgen_gen_entities_h, true},
 		{"_handlers.h", axrgen_gen_handlers_h, true},
 		{"_main.c", axrgen_gen_main_c, true},
+		{"_ops.c", axrgen_gen_ops_c, true},
+		{"_ops.h", axrgen_gen_ops_h, true},
 		{"_routes.c", axrgen_gen_routes_c, true},
 		{"_routes.h", axrgen_gen_routes_h, true},
 		{"_schema.c", axrgen_gen_schema_c, true},
@@ -331,7 +336,7 @@ static void axrgen__write_service(axrgen__writer_t *w, axrgen_gen_t *g)
 		{"_stubs.c", axrgen_gen_stubs_c, g->stubs},
 	};
 	for (size_t i = 0; i < g->n_ops; i++)
-		files[1].wanted |= g->ops[i].served && g->ops[i].crud != 0;
+		files[3].wanted |= g->ops[i].served && g->ops[i].crud != 0;
 	const size_t n_files = sizeof(files) / sizeof(files[0]);
 	const char *produced[sizeof(files) / sizeof(files[0])];
 	size_t n_produced = 0;

@@ -406,7 +406,12 @@ static void axrgen__plan_op(axrgen_gen_t *g, axrgen_op_t *o)
 	o->pascal = axrgen_pascal(g, o->sym);
 	o->route_path = axrgen__route_path(g, op->path);
 	o->resource = axrgen__resource(g, op);
-	o->op_ident = axrgen_names_unique(g, &g->idents, axrgen_printf_g(g, "%s_%s_op", g->p, o->sym));
+	o->op_ident = axrgen_names_unique(g, &g->idents, axrgen_printf_g(g, "%s_op_%s", g->p, o->sym));
+	o->client_fn = axrgen_names_unique(g, &g->idents, axrgen_printf_g(g, "%s_client_%s", g->p, o->sym));
+	o->client_async = axrgen_names_unique(g, &g->idents, axrgen_printf_g(g, "%s_async", o->client_fn));
+	o->client_index = axrgen_names_unique(g, &g->macros,
+						 axrgen_printf_g(g, "%s_CLIENT_%s", g->P, axrgen_upper(g, o->sym)));
+	o->client_fill = axrgen_names_unique(g, &g->idents, axrgen_printf_g(g, "%s_input", o->client_fn));
 	o->wrapper = axrgen_names_unique(g, &g->idents, axrgen_printf_g(g, "%s_%s_route", g->p, o->sym));
 	o->input_table = axrgen_names_unique(g, &g->idents, axrgen_printf_g(g, "%s_%s_input", g->p, o->sym));
 

@@ -20,8 +20,11 @@ for h in "$BUILD"/gen/runtime/*.pb-c.h; do
 done
 install -m 644 "$BUILD/libaxr.a" "$lib/"
 
-# Client libraries of generated services, when built.
-for a in "$BUILD"/lib/libaxr-*-client.a "$BUILD"/lib/libaxr-*-client.so; do
+# The client runtime and the client libraries of generated services, when built
+# (make clients): libaxr-client, libaxr-<svc>-client, their .pc files and the
+# services' client headers (include/axr/<svc>/).
+for a in "$BUILD"/lib/libaxr-client.a "$BUILD"/lib/libaxr-client.so "$BUILD"/lib/libaxr-*-client.a \
+	"$BUILD"/lib/libaxr-*-client.so; do
 	[ -f "$a" ] && install -m 644 "$a" "$lib/"
 done
 for p in "$BUILD"/lib/pkgconfig/*.pc; do

@@ -1,8 +1,9 @@
 #!/bin/sh
 # corpus_compile.test.sh: the whole AcceleratXR platform spec (input nobody here
 # wrote: 317 paths, 585 operations, 73 schemas) generates a server whose every
-# file compiles with -Werror; with --stubs (a 501 for every hand-written handler)
-# it links into one binary, and nginx accepts its routes. Prints the counts and
+# file compiles with -Werror (its C client included); with --stubs (a 501 for
+# every hand-written handler) it links into one binary, its client links alone
+# with libaxr-client.a, and nginx accepts its routes. Prints the counts and
 # the times as `# ...` lines.
 set -u
 BUILD=${AXR_BUILD:-build}
@@ -89,6 +90,27 @@ if $CC -pthread -o "$tmp/axr-corpus" "$tmp/obj"/*.o $stub "$BUILD/libaxr.a" $(pk
 	pass "corpus-links-one-service ($(du -k "$tmp/axr-corpus" | cut -f1) KiB, $(since "$t0") s)"
 else
 	fail corpus-links-one-service "$(grep -m3 -E 'undefined|error' "$tmp/err" | tr '\n' ' ')"
+fi
+
+# The client alone: its stubs, operation descriptors, tables and protoc-c
+# output link with libaxr-client.a (no server, no handlers).
+CLIENT_LIB=$BUILD/lib/libaxr-client.a
+if [ ! -f "$CLIENT_LIB" ]; then
+	fail corpus-client-links-without-the-server "$CLIENT_LIB is missing (run make)"
+else
+	printf '#include "corpus_client.h"\nint main(void)\n{\n\treturn corpus_client_routes[0].op == NULL;\n}\n' \
+		>"$tmp/client_main.c"
+	n_fn=$(grep -c '^int corpus_client_[a-z0-9_]*(' "$tmp/gen/corpus/corpus_client.h")
+	# shellcheck disable=SC2086
+	if $CC $CFLAGS -I"$tmp/pb" -I"$tmp/gen/corpus" -o "$tmp/corpus-client" "$tmp/client_main.c" \
+		"$tmp/obj/corpus_client.o" "$tmp/obj/corpus_ops.o" "$tmp/obj/corpus_schema.o" \
+		"$tmp/obj/corpus_entities.o" "$tmp/obj/corpus.pb-c.o" "$CLIENT_LIB" \
+		$(pkg-config --libs libevent json-c libprotobuf-c libpcre2-8) -lm 2>"$tmp/err" &&
+		"$tmp/corpus-client"; then
+		pass "corpus-client-links-without-the-server ($n_fn functions, blocking and async)"
+	else
+		fail corpus-client-links-without-the-server "$(grep -m3 -E 'undefined|error' "$tmp/err" | tr '\n' ' ')"
+	fi
 fi
 
 if command -v nginx >/dev/null 2>&1; then

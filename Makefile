@@ -164,8 +164,9 @@ $(foreach s,$(ALL_SVC),$(eval $(call SERVICE_RULES,$(s))))
 # files it pulls in (docs/clients.md), nothing of the server. Per generated
 # service, libaxr-<svc>-client.a: its typed stubs (_client.c), operation
 # descriptors (_ops.c), validation tables (_schema.c), entities (_entities.c)
-# and protoc-c output; headers in $(BUILD)/include/<svc>/ and pkg-config files
-# in $(BUILD)/lib/pkgconfig/ (@PREFIX@ is filled in by scripts/install.sh).
+# and protoc-c output; each also as a .so; headers in $(BUILD)/include/<svc>/ and
+# pkg-config files in $(BUILD)/lib/pkgconfig/ (@PREFIX@ is filled in by
+# scripts/install.sh).
 CLIENT_RT_NAMES := arena buf codec codec_out codec_text err format http json log regex schema utf8 \
                    validate validate_param validate_value
 CLIENT_RT_OBJ   := $(sort $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard runtime/client*.c)) \
@@ -175,8 +176,23 @@ CLIENT_SERVICES := $(sort $(patsubst generated/%/,%,$(dir $(wildcard generated/*
 CLIENT_LIBS     := $(BUILD)/lib/libaxr-client.a $(BUILD)/lib/pkgconfig/axr-client.pc \
                    $(CLIENT_SERVICES:%=$(BUILD)/lib/libaxr-%-client.a) \
                    $(CLIENT_SERVICES:%=$(BUILD)/lib/pkgconfig/axr-%-client.pc) \
-                   $(CLIENT_SERVICES:%=$(BUILD)/include/%/.stamp)
+                   $(CLIENT_SERVICES:%=$(BUILD)/include/%/.stamp) \
+                   $(BUILD)/lib/libaxr-client.so $(CLIENT_SERVICES:%=$(BUILD)/lib/libaxr-%-client.so)
 clients: $(CLIENT_LIBS)
+
+# The shared libraries link position-independent copies of the same objects
+# ($(BUILD)/pic/, a tree of its own).
+$(BUILD)/pic/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -c $< -o $@
+$(BUILD)/pic/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PB_CFLAGS) -fPIC -c $< -o $@
+$(CLIENT_RT_OBJ:$(BUILD)/obj/%=$(BUILD)/pic/obj/%): | $(RUNTIME_PROTO_C)
+-include $(shell find $(BUILD)/pic -name "*.d" 2>/dev/null)
+$(BUILD)/lib/libaxr-client.so: $(CLIENT_RT_OBJ:$(BUILD)/obj/%=$(BUILD)/pic/obj/%)
+	@mkdir -p $(dir $@)
+	$(CC) -shared -Wl,-soname,libaxr-client.so -o $@ $^ $(LDFLAGS) $(shell pkg-config --libs $(CLIENT_PKGS)) -lm
 
 $(BUILD)/lib/libaxr-client.a: $(CLIENT_RT_OBJ)
 	@mkdir -p $(dir $@)
@@ -197,6 +213,12 @@ $(BUILD)/obj/generated/$(1)/$(1)_client.o: | $(BUILD)/gen/$(1)/$(1).pb-c.c
 $(BUILD)/lib/libaxr-$(1)-client.a: $$($(1)_CLIENT_OBJ)
 	@mkdir -p $$(dir $$@)
 	rm -f $$@ && ar rcs $$@ $$^
+$(BUILD)/pic/obj/generated/$(1)/%.o: CPPFLAGS += -I$(BUILD)/gen/$(1) -Igenerated/$(1)
+$(BUILD)/pic/obj/generated/$(1)/$(1)_client.o: | $(BUILD)/gen/$(1)/$(1).pb-c.c
+$(BUILD)/lib/libaxr-$(1)-client.so: $$($(1)_CLIENT_OBJ:$(BUILD)/%=$(BUILD)/pic/%) $(BUILD)/lib/libaxr-client.so
+	@mkdir -p $$(dir $$@)
+	$$(CC) -shared -Wl,-soname,libaxr-$(1)-client.so -o $$@ $$(filter %.o,$$^) $$(LDFLAGS) -L$(BUILD)/lib \
+		-laxr-client $$(shell pkg-config --libs libprotobuf-c)
 $(BUILD)/lib/pkgconfig/axr-$(1)-client.pc: Makefile
 	@mkdir -p $$(dir $$@)
 	printf '%s\n' 'prefix=@PREFIX@' 'includedir=$$$${prefix}/include/axr' 'libdir=$$$${prefix}/lib' '' \

@@ -2,10 +2,11 @@
 # install.test.sh: the C client ships. `make install PREFIX=<tmp>` installs the
 # client runtime and the generated service clients (libraries, headers,
 # pkg-config files); docs/examples/guestbook_client.c builds against that
-# installed copy with `pkg-config --cflags --libs axr-guestbook-client` alone and
-# runs against a real axr-guestbook (fresh database): it creates an entry and
-# lists it back; a bad token is the server's 401, an empty message a
-# client-side validation error (nothing sent), a closed port a network error.
+# installed copy with `pkg-config --cflags --libs axr-guestbook-client` alone
+# (the shared libraries; once more with the static archives) and runs against
+# a real axr-guestbook (fresh database): it creates an entry and lists it
+# back; a bad token is the server's 401, an empty message a client-side
+# validation error (nothing sent), a closed port a network error.
 set -u
 ROOT=${AXR_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$ROOT" || exit 2
@@ -45,7 +46,8 @@ else
 	exit 1
 fi
 missing=""
-for f in lib/libaxr-client.a lib/libaxr-guestbook-client.a lib/pkgconfig/axr-client.pc \
+for f in lib/libaxr-client.a lib/libaxr-guestbook-client.a lib/libaxr-client.so lib/libaxr-guestbook-client.so \
+	lib/pkgconfig/axr-client.pc \
 	lib/pkgconfig/axr-guestbook-client.pc include/axr/client.h include/axr/guestbook/guestbook_client.h \
 	include/axr/guestbook/guestbook_ops.h include/axr/guestbook/guestbook.pb-c.h \
 	include/axr/guestbook/guestbook_schema.h; do
@@ -69,6 +71,24 @@ if [ -n "$flags" ] && (cd "$T" && $CC -std=c11 -Wall -Wextra -Werror -o "$EX" "$
 else
 	nok example-builds-with-pkg-config-alone "$(cat "$T/pc.err") $(grep -m3 -E 'error|undefined' "$T/cc.err" | tr '\n' ' ')"
 	exit 1
+fi
+# The same program linked with the static archives (no .so needed at run time).
+EXS=$T/guestbook_client_static
+libs_static=$(pkg-config --libs axr-guestbook-client | sed 's/-laxr-guestbook-client//; s/-laxr-client//')
+# shellcheck disable=SC2086
+if (cd "$T" && $CC -std=c11 -Wall -Wextra -Werror -o "$EXS" "$ROOT/docs/examples/guestbook_client.c" \
+	$(pkg-config --cflags axr-guestbook-client) "$P/lib/libaxr-guestbook-client.a" "$P/lib/libaxr-client.a" \
+	$libs_static) 2>"$T/cc.err" && ! ldd "$EXS" | grep -q libaxr; then
+	ok example-links-the-static-archives
+else
+	nok example-links-the-static-archives "$(grep -m3 -E 'error|undefined' "$T/cc.err" | tr '\n' ' ')"
+fi
+# pkg-config's -l picks the shared libraries; they are found in the prefix.
+export LD_LIBRARY_PATH=$P/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+if ldd "$EX" | grep -q "libaxr-guestbook-client.so => $P/lib/" && ldd "$EX" | grep -q "libaxr-client.so => $P/lib/"; then
+	ok example-links-the-shared-libraries
+else
+	nok example-links-the-shared-libraries "$(ldd "$EX" | grep axr | tr '\n' ' ')"
 fi
 case $flags in
 *"-I$ROOT"* | *"$ROOT/"*) nok example-uses-nothing-of-the-tree "$flags" ;;
@@ -113,8 +133,8 @@ id1=$(printf '%s\n' "$out" | sed -n 's/^created \([^ ]*\) .*/\1/p')
 id2=$(printf '%s\n' "$out" | sed -n 's/^entry \([^ ]*\) .*/\1/p')
 [ -n "$id1" ] && [ "$id1" = "$id2" ] && ok listed-entry-is-the-created-one || nok listed-entry-is-the-created-one "'$id1' vs '$id2'"
 
-out=$("$EX" "$base" "$A" "second" 2>&1)
-check second-call-lists-both-entries-of-the-owner "$out" "^created $U second\|listed 2\|entry $U .*\|entry $U .*$"
+out=$("$EXS" "$base" "$A" "second" 2>&1)
+check static-build-second-call-lists-both-entries-of-the-owner "$out" "^created $U second\|listed 2\|entry $U .*\|entry $U .*$"
 out=$("$EX" "$base" "$B" "bob's" 2>&1)
 check another-user-lists-only-his-own-entry "$out" "^created $U bob's\|listed 1\|entry $U bob's$"
 

@@ -232,6 +232,31 @@ $(BUILD)/include/$(1)/.stamp: generated/$(1)/$(1)_client.h generated/$(1)/$(1)_o
 endef
 $(foreach s,$(CLIENT_SERVICES),$(eval $(call CLIENT_RULES,$(s))))
 
+# The axr command-line tool (tools/axr/): every generated service's client
+# route table linked in (nothing is loaded at run time); the list of services
+# is made here and rewritten only when it changes.
+AXR_CLI_SRC := $(sort $(wildcard tools/axr/*.c))
+AXR_CLI_OBJ := $(AXR_CLI_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/axr_cli_services.o
+.PHONY: FORCE
+$(BUILD)/gen/axr_cli_services.c: FORCE
+	@mkdir -p $(dir $@)
+	@{ echo '/* axr_cli_services.c: made by the Makefile: the services axr is linked with. */'; \
+	  echo '#include "axr_cli.h"'; \
+	  for s in $(CLIENT_SERVICES); do echo "#include \"$$s/$${s}_ops.h\""; done; \
+	  echo 'const axr_cli_service_t axr_cli_services[] = {'; \
+	  for s in $(CLIENT_SERVICES); do p=$$(echo "$$s" | tr - _); P=$$(echo "$$p" | tr a-z A-Z); \
+	    echo "	{.name = \"$$s\", .routes = $${p}_client_routes, .n_routes = $${P}_CLIENT_ROUTE_COUNT},"; done; \
+	  echo '	{.name = NULL},'; echo '};'; } >$@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
+$(BUILD)/obj/gen/axr_cli_services.o: $(BUILD)/gen/axr_cli_services.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itools/axr -Igenerated $(CFLAGS) -c $< -o $@
+$(BUILD)/obj/tools/axr/%.o: CPPFLAGS += -Itools/axr
+$(BUILD)/bin/axr: $(AXR_CLI_OBJ) $(CLIENT_SERVICES:%=$(BUILD)/lib/libaxr-%-client.a) $(BUILD)/lib/libaxr-client.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(CLIENT_PKGS)) -lm
+clients: $(if $(AXR_CLI_SRC),$(BUILD)/bin/axr)
+
 # Sanitizer build of the unit tests, in its own tree.
 asan-unit:
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 unit

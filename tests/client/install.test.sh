@@ -6,7 +6,9 @@
 # (the shared libraries; once more with the static archives) and runs against
 # a real axr-guestbook (fresh database): it creates an entry and lists it
 # back; a bad token is the server's 401, an empty message a client-side
-# validation error (nothing sent), a closed port a network error.
+# validation error (nothing sent), a closed port a network error; and
+# tests/client/guestbook_stubs.c, built the same way, runs every kind of
+# generated stub (async and blocking) against the service.
 set -u
 ROOT=${AXR_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$ROOT" || exit 2
@@ -150,6 +152,20 @@ dead=$(sh scripts/stack.sh free-port)
 out=$("$EX" "http://127.0.0.1:$dead" "$A" "x" 2>/dev/null)
 rc=$?
 check closed-port-is-a-network-error "$rc $out" "^1 error: IO 0 "
+
+# Every kind of stub (async and blocking; path, body and opts arguments; no
+# response body; errors) from a program built against the installed copy.
+C=$("$MINT" -k "$KEY" -s carol -u 44444444-4444-4444-8444-444444444444)
+# shellcheck disable=SC2086
+if (cd "$T" && $CC -std=c11 -Wall -Wextra -Werror -o "$T/guestbook_stubs" "$ROOT/tests/client/guestbook_stubs.c" \
+	$flags) 2>"$T/cc.err"; then
+	"$T/guestbook_stubs" "$base" "$C" >"$T/stubs.out" 2>&1
+	rc=$?
+	cat "$T/stubs.out"
+	[ $rc -eq 0 ] || FAILED=1
+else
+	nok stubs-program-builds-against-the-installed-copy "$(grep -m3 -E 'error|undefined' "$T/cc.err" | tr '\n' ' ')"
+fi
 
 kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
 PID=""

@@ -2,8 +2,8 @@
 # axr_cli.test.sh: the axr command-line tool end to end against a real account
 # service and a real guestbook (fresh databases): login stores the token, the
 # guestbook's operations are called by their spec names with --param and
-# --data, --help lists operations from the tables; usage errors exit 2, HTTP
-# errors 3, network errors 4.
+# --data, --help lists operations from the tables, a stored login refreshes
+# itself on a 401; usage errors exit 2, HTTP errors 3, network errors 4.
 set -u
 ROOT=${AXR_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$ROOT" || exit 2
@@ -98,6 +98,18 @@ out=$("$AXR" --url "$acct" login --login root --password root-password-1 2>&1)
 check login-stores-the-token "$? $out" "^0 logged in as root$"
 [ -s "$T/token" ] && [ "$(stat -c %a "$T/token")" = 600 ] && ok token-file-is-private ||
 	nok token-file-is-private "$(ls -l "$T/token" 2>&1)"
+
+# A stored login refreshes itself: an access token the server refuses, a valid
+# refresh token on the second line; the call succeeds and the file is rewritten.
+good=$(sed -n 2p "$T/token")
+printf 'not-a-valid-token\n%s\n' "$good" >"$T/token"
+out=$("$AXR" --url "$acct" account findMe 2>&1)
+check stored-login-refreshes-on-401-and-retries "$? $out" '^0 \{.*"name":"root"'
+if [ "$(sed -n 1p "$T/token")" != not-a-valid-token ] && [ "$(sed -n 2p "$T/token")" != "$good" ]; then
+	ok refreshed-pair-is-stored
+else
+	nok refreshed-pair-is-stored "token file unchanged"
+fi
 
 # ---- calls with the stored token -----------------------------------------------------------
 U='[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'

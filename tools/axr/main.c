@@ -34,7 +34,8 @@ static void axr_cli_usage(FILE *f)
 		   "                                              call an operation, print the JSON answer\n"
 		   "  axr SERVICE --help                          the operations and their parameters\n"
 		   "URL: --url, else $AXR_URL, else " AXR_CLI_DEFAULT_URL ". Token: --token, else $AXR_TOKEN,\n"
-		   "else the file written by login ($AXR_TOKEN_FILE, else ~/.config/axr/token).\n"
+		   "else the file written by login ($AXR_TOKEN_FILE, else ~/.config/axr/token; refreshed\n"
+		   "through the account service's /auth/refresh when the server answers 401).\n"
 		   "Exit status: 0 ok, 1 local failure, 2 usage, 3 HTTP error, 4 network error.\n"
 		   "Services:");
 	for (const axr_cli_service_t *s = axr_cli_services; s->name != NULL; s++)
@@ -54,19 +55,24 @@ static const char *axr_cli_token_path(char *buf, size_t size)
 	return buf;
 }
 
-/* The stored token (first line of the token file) into buf, or NULL. */
-static const char *axr_cli_stored_token(char *buf, size_t size)
+/* The stored token (first line of the token file) into buf, and the refresh
+ * token (second line) into refresh (or ""); NULL when there is none. */
+static const char *axr_cli_stored_token(char *buf, size_t size, char *refresh, size_t refresh_size)
 {
 	char path[4096];
 	const char *p = axr_cli_token_path(path, sizeof(path));
 	FILE *f = p ? fopen(p, "r") : NULL;
+	refresh[0] = '\0';
 	if (f == NULL)
 		return NULL;
 	const char *t = fgets(buf, (int)size, f);
+	if (t != NULL && fgets(refresh, (int)refresh_size, f) == NULL)
+		refresh[0] = '\0';
 	fclose(f);
 	if (t == NULL)
 		return NULL;
 	buf[strcspn(buf, "\r\n")] = '\0';
+	refresh[strcspn(refresh, "\r\n")] = '\0';
 	return *buf ? buf : NULL;
 }
 
@@ -89,6 +95,15 @@ static int axr_cli_store_tokens(const char *token, const char *refresh)
 		return AXR_EIO;
 	fprintf(f, "%s\n%s\n", token, refresh ? refresh : "");
 	return fclose(f) == 0 ? 0 : AXR_EIO;
+}
+
+/* The client refreshed the stored token (or dropped a refused refresh token). */
+static void axr_cli_on_tokens(const char *token, const char *refresh, long expires_in, void *ud)
+{
+	(void)expires_in;
+	(void)ud;
+	if (token != NULL && axr_cli_store_tokens(token, refresh) != 0)
+		fprintf(stderr, "axr: cannot store the refreshed token\n");
 }
 
 /* Reads `@file` (or returns `arg` itself) into *out (malloc'd). */
@@ -369,7 +384,8 @@ static int axr_cli_login(axr_client_t *c, int argc, char **argv)
 int main(int argc, char **argv)
 {
 	const char *url = getenv("AXR_URL"), *token = getenv("AXR_TOKEN");
-	char stored[8192];
+	char stored[8192], refresh[8192];
+	bool from_file = false;
 	int i = 1;
 	for (; i + 1 < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
 		if (strcmp(argv[i], "--url") == 0)
@@ -405,8 +421,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "axr: bad URL '%s' (http://host[:port][/prefix])\n", o.base_url);
 		return AXR_CLI_USAGE;
 	}
-	if (token == NULL || !*token)
-		token = axr_cli_stored_token(stored, sizeof(stored));
+	if (token == NULL || !*token) {
+		token = axr_cli_stored_token(stored, sizeof(stored), refresh, sizeof(refresh));
+		from_file = token != NULL;
+	}
+	/* A stored login refreshes itself on a 401 (the account service's
+	 * /auth/refresh under the same URL) and the file keeps the new pair. */
+	if (from_file && !login && refresh[0] != '\0')
+		axr_client_set_refresh(c, refresh, NULL, axr_cli_on_tokens, NULL);
 	int status;
 	if (token != NULL && !login && axr_client_set_token(c, token) != 0) {
 		fprintf(stderr, "axr: the token holds characters a header cannot carry\n");

@@ -17,7 +17,7 @@ struct event_base;
  * base URL. It is driven by the same tables as the server: an operation is
  * an axr_route_t (method + path template) whose `op` is the generated
  * axr_op_t (parameters, input message, body and response payloads, success
- * status). Generated stubs (generated/<svc>/client.{h,c}) are thin typed
+ * status). Generated stubs (generated/<svc>/<svc>_client.{h,c}) are thin typed
  * wrappers over axr_client_call() and axr_client_call_async().
  *
  * A call turns the typed input message into an HTTP/1.1 request: path

@@ -42,8 +42,8 @@
  *     for a bad query, 409 naming the property of a unique violation,
  *     409 for a stale version, 404 for a missing or foreign row, 403, 401,
  *     503 when the database is unavailable (the runtime adds Retry-After),
- *     500 for anything else (including a jsonb column held in a message or
- *     repeated field until runtime/codec.c lands: AXR_ENOTIMPL, row.h). No
+ *     500 for anything else (e.g. a stored jsonb value that no longer fits
+ *     its field). No
  *     SQL text or server message reaches the client; req->error_reason
  *     gets the detail for the log.
  *   - Writes are single statements, committed when they return; after a

@@ -124,17 +124,15 @@ int axr_row_set(const axr_entity_t *e, size_t col, ProtobufCMessage *msg, const 
                 size_t len, axr_arena_t *arena);
 
 /* Allocates an empty message of type `desc` in `arena` (NULL when out of
- * memory). Until runtime/codec.c lands this stands in for
- * axr_codec_message_new(). */
+ * memory), as axr_codec_message_new() does. */
 ProtobufCMessage *axr_row_message_new(const ProtobufCMessageDescriptor *desc, axr_arena_t *arena);
 
 /*
- * jsonb columns. The one place they meet the JSON codec: until
- * runtime/codec.c lands, a jsonb column can only be carried by a string
- * field holding the JSON text (the free-form mapping of model-mapping.md);
- * a message or repeated field gives AXR_ENOTIMPL. When the codec lands,
- * these two switch to axr_codec_field_to_json()/axr_codec_field_from_json()
- * and nothing else changes.
+ * jsonb columns, the one place rows meet the JSON codec: a string field
+ * holds the JSON text itself (the free-form mapping of model-mapping.md);
+ * a message or repeated field goes through axr_codec_field_to_json() and
+ * axr_codec_field_from_json() with the column's schema. SQL NULL is an
+ * absent field.
  */
 int axr_row_jsonb_to_text(const axr_column_t *c, const ProtobufCMessage *msg,
                           const ProtobufCFieldDescriptor *f, axr_arena_t *arena, const char **out);

@@ -264,6 +264,24 @@ BENCH_IDS=$T/ids
 export BENCH_TOKEN BENCH_IDS
 scenario "GET /entries/{id} (1M rows, auth)" pgbench "$GB/entries" tests/bench/get_entry.lua
 
+# Account: device logins (each one creates a guest account and issues tokens)
+# and password logins (one argon2id verification each, t=2 and 19 MiB:
+# docs/account.md), both against pgbench -S. The password logins rotate over
+# BENCH_USERS accounts so the per-account brute-force limit stays out of it.
+ACC=$(AXR_JWT_PRIVATE_KEY=$ROOT/tests/fixtures/keys/test-only-rs256-private.pem \
+	AXR_ADMIN_NAME=admin AXR_ADMIN_PASSWORD=bench-admin-password service_url account)
+BENCH_USERS=${BENCH_USERS:-100}
+BENCH_PASSWORD=bench-password-1234
+export BENCH_USERS BENCH_PASSWORD
+i=1
+while [ "$i" -le "$BENCH_USERS" ]; do
+	curl -s -o /dev/null -X POST -H 'Content-Type: application/json' \
+		-d "{\"name\":\"bench$i\",\"email\":\"bench$i@example.com\",\"password\":\"$BENCH_PASSWORD\"}" "$ACC/users"
+	i=$((i + 1))
+done
+scenario "POST /auth/device (creates)" pgbench "$ACC/auth/device" tests/bench/device_login.lua
+scenario "POST /auth/password (argon2id)" pgbench "$ACC/auth/password" tests/bench/password_login.lua
+
 # Services' own scenarios (their scripts add rows in this table's format).
 BENCH_DATABASE_URL=$(sh "$STACK" pg-url "$PG_PORT" postgres) BENCH_REDIS_URL=$REDIS_URL \
 	sh tests/bench/achievement.sh --results "$T/results" || note "achievement bench: a check failed"

@@ -85,6 +85,13 @@ void axr__conn_close(axr__conn_t *c)
 }
 
 /* Makes a request object for the head now in `in` (or for an early error). */
+/* The body limit of a route: AXR_MAX_BODY, lowered by the route's own. */
+static long axr__max_body(const axr_server_t *srv, const axr_route_t *route)
+{
+	long max = srv->cfg->max_body;
+	return route->max_body > 0 && route->max_body < max ? route->max_body : max;
+}
+
 static axr_request_t *axr__request_new(axr__conn_t *c)
 {
 	if (c->arena == NULL)
@@ -230,9 +237,7 @@ static int axr__conn_on_head(axr__conn_t *c, const axr_http_head_t *h)
 		axr__conn_finish(c);
 		return 0;
 	}
-	long max_body = srv->cfg->max_body;
-	if (m.route->max_body > 0 && m.route->max_body < max_body)
-		max_body = m.route->max_body;
+	long max_body = axr__max_body(srv, m.route);
 	if (c->body_len > max_body) {
 		c->close_after = 1;
 		axr_response_error(req, 413, NULL, "request body too large", NULL, 0);
@@ -264,9 +269,7 @@ static int axr__conn_body(axr__conn_t *c)
 			return 0;
 		consumed = body_len = (size_t)c->body_len;
 	} else {
-		long max_body = c->io->srv->cfg->max_body;
-		if (req->route->max_body > 0 && req->route->max_body < max_body)
-			max_body = req->route->max_body;
+		long max_body = axr__max_body(c->io->srv, req->route);
 		/* Chunk framing and extensions make the raw input larger than the
 		 * body; bound it too, so a client cannot grow the buffer forever. */
 		if (avail > 2 * (size_t)max_body + 65536) {
@@ -302,41 +305,37 @@ static void axr__conn_process(axr__conn_t *c)
 {
 	axr__io_t *io = c->io;
 	const axr_config_t *cfg = io->srv->cfg;
-	for (;;) {
-		if (c->state == AXR__CONN_HEAD) {
-			if (c->in.len == 0) {
-				axr__timer_arm(c, AXR__TIMER_IDLE, cfg->idle_timeout_ms);
-				return;
-			}
-			if (c->timer_mode != AXR__TIMER_HEAD) {
-				c->head_started = axr_now();
-				axr__timer_arm(c, AXR__TIMER_NONE, 0);
-				axr__timer_arm(c, AXR__TIMER_HEAD, cfg->header_timeout_ms);
-			}
-			const char *why = NULL;
-			ssize_t n = axr_http_parse_head(c->in.data, c->in.len, (size_t)cfg->max_header, &io->head, &why);
-			if (n == 0)
-				return;
-			if (n < 0) {
-				axr__early_error(c, (int)-n, why);
-				return;
-			}
-			if (!axr__conn_on_head(c, &io->head))
-				return;
-			axr__timer_arm(c, AXR__TIMER_NONE, 0);
-			axr__timer_arm(c, AXR__TIMER_BODY, cfg->body_timeout_ms);
-		}
-		if (c->state == AXR__CONN_BODY) {
-			int rc = axr__conn_body(c);
-			if (rc <= 0)
-				return;
-			axr__timer_arm(c, AXR__TIMER_NONE, 0);
-			c->state = AXR__CONN_DISPATCHED;
-			axr__reading(c, 0);
-			axr__server_dispatch(c->req);
+	if (c->state == AXR__CONN_HEAD) {
+		if (c->in.len == 0) {
+			axr__timer_arm(c, AXR__TIMER_IDLE, cfg->idle_timeout_ms);
 			return;
 		}
-		return;
+		if (c->timer_mode != AXR__TIMER_HEAD) {
+			c->head_started = axr_now();
+			axr__timer_arm(c, AXR__TIMER_NONE, 0);
+			axr__timer_arm(c, AXR__TIMER_HEAD, cfg->header_timeout_ms);
+		}
+		const char *why = NULL;
+		ssize_t n = axr_http_parse_head(c->in.data, c->in.len, (size_t)cfg->max_header, &io->head, &why);
+		if (n == 0)
+			return;
+		if (n < 0) {
+			axr__early_error(c, (int)-n, why);
+			return;
+		}
+		if (!axr__conn_on_head(c, &io->head))
+			return;
+		axr__timer_arm(c, AXR__TIMER_NONE, 0);
+		axr__timer_arm(c, AXR__TIMER_BODY, cfg->body_timeout_ms);
+	}
+	if (c->state == AXR__CONN_BODY) {
+		int rc = axr__conn_body(c);
+		if (rc <= 0)
+			return;
+		axr__timer_arm(c, AXR__TIMER_NONE, 0);
+		c->state = AXR__CONN_DISPATCHED;
+		axr__reading(c, 0);
+		axr__server_dispatch(c->req);
 	}
 }
 

@@ -100,15 +100,20 @@ static void axr__io_fini(struct event_base *base, int index, void *ctx)
 	s->def->io_fini(base, index, s->def->ctx);
 }
 
+void axr_service_db_options(const axr_config_t *cfg, const char *application_name, axr_db_options_t *o)
+{
+	axr_db_options_init(o);
+	o->connect_timeout_ms = cfg->db_connect_timeout_ms;
+	o->statement_timeout_ms = cfg->db_statement_timeout_ms;
+	o->lock_timeout_ms = cfg->db_lock_timeout_ms;
+	o->idle_tx_timeout_ms = cfg->db_idle_tx_timeout_ms;
+	o->application_name = application_name;
+}
+
 static int axr__dependencies_start(axr__service_t *s)
 {
 	const axr_config_t *cfg = s->cfg;
-	axr_db_options_init(&s->db_opts);
-	s->db_opts.connect_timeout_ms = cfg->db_connect_timeout_ms;
-	s->db_opts.statement_timeout_ms = cfg->db_statement_timeout_ms;
-	s->db_opts.lock_timeout_ms = cfg->db_lock_timeout_ms;
-	s->db_opts.idle_tx_timeout_ms = cfg->db_idle_tx_timeout_ms;
-	s->db_opts.application_name = s->def->name;
+	axr_service_db_options(cfg, s->def->name, &s->db_opts);
 	if (*cfg->database_url) {
 		if (axr_db_monitor_start(cfg->database_url, 1000) != 0 || axr_db_metrics_register() != 0)
 			return AXR_ENOMEM;

@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "db.h"
 #include "server.h"
 
 /*
@@ -57,6 +58,10 @@ typedef struct axr_service_def {
  * stops with a message naming the variable (exit 2); otherwise it serves
  * until SIGTERM/SIGINT and drains. Returns the process exit status.
  */
+/* Fills `o` with the database timeouts of the runtime settings (AXR_DB_*),
+ * for connections a service opens itself (background threads). */
+void axr_service_db_options(const axr_config_t *cfg, const char *application_name, axr_db_options_t *o);
+
 int axr_service_main(const axr_service_def_t *def, int argc, char **argv);
 
 #endif

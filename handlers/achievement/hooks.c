@@ -152,12 +152,7 @@ static int achievement__init(const axr_config_t *cfg, void *ctx)
 		axr_log_warn("achievement: no database: no trigger subscriber, no key purge");
 		return 0;
 	}
-	axr_db_options_init(&dbo);
-	dbo.connect_timeout_ms = cfg->db_connect_timeout_ms;
-	dbo.statement_timeout_ms = cfg->db_statement_timeout_ms;
-	dbo.lock_timeout_ms = cfg->db_lock_timeout_ms;
-	dbo.idle_tx_timeout_ms = cfg->db_idle_tx_timeout_ms;
-	dbo.application_name = "achievement-background";
+	axr_service_db_options(cfg, "achievement-background", &dbo);
 	/* event_active() from the main thread at shutdown needs a locked base. */
 	if (evthread_use_pthreads() != 0 || (bg->base = event_base_new()) == NULL ||
 	    (bg->stop = event_new(bg->base, -1, 0, achievement__on_stop, bg)) == NULL ||

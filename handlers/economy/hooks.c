@@ -7,6 +7,7 @@
 #include "bus.h"
 #include "crud.h"
 #include "err.h"
+#include "service.h"
 #include "idempotency.h"
 #include "ledger_schema.h"
 #include "log.h"
@@ -74,11 +75,7 @@ static int economy__init(const axr_config_t *cfg, void *ctx)
 		axr_log_warn("economy: no AXR_DATABASE_URL: every economy route answers 503");
 		return 0;
 	}
-	axr_db_options_init(&opt);
-	opt.connect_timeout_ms = cfg->db_connect_timeout_ms;
-	opt.statement_timeout_ms = cfg->db_statement_timeout_ms;
-	opt.lock_timeout_ms = cfg->db_lock_timeout_ms;
-	opt.application_name = "economy";
+	axr_service_db_options(cfg, "economy", &opt);
 	rc = axr_db_new(cfg->database_url, &opt, &db);
 	if (rc == 0)
 		rc = economy_schema_check(db, why, sizeof why);

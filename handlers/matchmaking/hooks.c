@@ -33,21 +33,11 @@ const matchmaking_config_t *matchmaking_api_config(void)
 	return &mm_config;
 }
 
-static void db_options(const axr_config_t *cfg, const char *application_name, axr_db_options_t *o)
-{
-	axr_db_options_init(o);
-	o->connect_timeout_ms = cfg->db_connect_timeout_ms;
-	o->statement_timeout_ms = cfg->db_statement_timeout_ms;
-	o->lock_timeout_ms = cfg->db_lock_timeout_ms;
-	o->idle_tx_timeout_ms = cfg->db_idle_tx_timeout_ms;
-	o->application_name = application_name;
-}
-
 static int schema_migrate(const axr_config_t *cfg)
 {
 	axr_db_options_t dbo;
 	axr_db_t *db = NULL;
-	db_options(cfg, "axr-matchmaking", &dbo);
+	axr_service_db_options(cfg, "axr-matchmaking", &dbo);
 	int rc = axr_db_new(cfg->database_url, &dbo, &db);
 	if (rc == 0 && (rc = matchmaking_store_migrate(db)) != 0)
 		axr_log_error("matchmaking: store tables: %s %s", axr_errname(rc), axr_db_last_error(db)->message);
@@ -74,8 +64,8 @@ static int matchmaking_init(const axr_config_t *cfg, void *ctx)
 		return 0;
 	}
 	axr_db_options_t worker_db, events_db;
-	db_options(cfg, "axr-matchmaker", &worker_db);
-	db_options(cfg, "axr-matchmaker-events", &events_db);
+	axr_service_db_options(cfg, "axr-matchmaker", &worker_db);
+	axr_service_db_options(cfg, "axr-matchmaker-events", &events_db);
 	if (*cfg->redis_url) {
 		matchmaking_events_options_t eo = {.database_url = cfg->database_url, .db = &events_db,
 		                                   .redis_url = cfg->redis_url, .drain_ms = cfg->drain_timeout_ms};

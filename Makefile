@@ -72,7 +72,7 @@ TOOL_BIN  := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 FUZZ_SRC  := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_BIN  := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
 
-.PHONY: all help deps generate test unit asan-unit up down bench fuzz install clean check-drift clients
+.PHONY: all help deps generate test unit asan-unit up down bench fuzz install clean check-drift clients itests
 .DEFAULT_GOAL := all
 
 AXRGEN := $(if $(wildcard codegen/main.c),$(BUILD)/bin/axrgen)
@@ -256,6 +256,22 @@ $(BUILD)/bin/axr: $(AXR_CLI_OBJ) $(CLIENT_SERVICES:%=$(BUILD)/lib/libaxr-%-clien
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(CLIENT_PKGS)) -lm
 clients: $(if $(AXR_CLI_SRC),$(BUILD)/bin/axr)
+
+# Integration programs (tests/integration/*.c): C programs that drive running
+# services through the generated clients, as a client developer would; each
+# links every generated client library and is run by a tests/**/*.test.sh
+# that starts what it needs. They print "ok - " / "not ok - " lines.
+ITEST_SRC := $(sort $(wildcard tests/integration/*.c))
+ITEST_BIN := $(ITEST_SRC:tests/integration/%.c=$(BUILD)/itests/%)
+$(BUILD)/itests/%: tests/integration/%.c $(wildcard tests/integration/*.h) \
+		$(CLIENT_SERVICES:%=$(BUILD)/lib/libaxr-%-client.a) $(BUILD)/lib/libaxr-client.a \
+		$(CLIENT_SERVICES:%=$(BUILD)/include/%/.stamp)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/integration $(CLIENT_SERVICES:%=-I$(BUILD)/include/%) $(CFLAGS) $(LDFLAGS) \
+		-o $@ $< $(CLIENT_SERVICES:%=$(BUILD)/lib/libaxr-%-client.a) $(BUILD)/lib/libaxr-client.a \
+		$(shell pkg-config --libs $(CLIENT_PKGS)) -lm
+itests: $(ITEST_BIN)
+clients: itests
 
 # Sanitizer build of the unit tests, in its own tree.
 asan-unit:

@@ -70,6 +70,21 @@ static int axr__list_has(const char *v, size_t len, const char *token)
 	return 0;
 }
 
+/* Is "chunked" the last element of the list `v`, and there only? */
+static int axr__list_ends_chunked_once(const char *v, size_t len)
+{
+	size_t end = len;
+	while (end > 0 && (v[end - 1] == ' ' || v[end - 1] == '\t'))
+		end--;
+	size_t start = end;
+	while (start > 0 && v[start - 1] != ',')
+		start--;
+	size_t s = start;
+	while (s < end && (v[s] == ' ' || v[s] == '\t'))
+		s++;
+	return axr__lower_eq(v + s, end - s, "chunked") && !axr__list_has(v, start, "chunked");
+}
+
 #define AXR__FAIL(status, reason) \
 	do {                          \
 		*why = (reason);          \
@@ -87,6 +102,28 @@ static int axr__has_bare_eol(const char *buf, size_t len)
 			return 1;
 	}
 	return 0;
+}
+
+/* The head in buf[0..len) is over `max_head`. Returns the answer: 401 when
+ * the field that crosses the limit is Authorization (an oversized access
+ * token is an invalid credential, RFC 6750 3.1, and says so to the client
+ * that sent it), else 431. The request line is never that field. */
+static ssize_t axr__oversized(const char *buf, size_t len, size_t max_head, const char **why)
+{
+	const char *end = buf + (len < max_head ? len : max_head);
+	const char *line = memchr(buf, '\n', (size_t)(end - buf));
+	while (line != NULL) {
+		line++;
+		const char *next = memchr(line, '\n', (size_t)(end - line));
+		if (next == NULL)
+			break; /* `line` is the field in progress at the limit */
+		line = next;
+	}
+	static const char auth[] = "authorization:";
+	if (line != NULL && (size_t)(buf + len - line) >= sizeof(auth) - 1 &&
+	    strncasecmp(line, auth, sizeof(auth) - 1) == 0)
+		AXR__FAIL(401, "Authorization header field too large");
+	AXR__FAIL(431, "request header fields too large");
 }
 
 static ssize_t axr__parse_request_line(const char *p, const char *eol, axr_http_head_t *out,
@@ -156,8 +193,13 @@ static ssize_t axr__apply_header(axr_http_head_t *out, const axr_http_header_t *
 		if (*te_seen)
 			AXR__FAIL(400, "repeated Transfer-Encoding");
 		*te_seen = 1;
-		if (!axr__lower_eq(v, vl, "chunked"))
+		if (!axr__lower_eq(v, vl, "chunked")) {
+			/* RFC 9112 6.3: chunked anywhere but last leaves the body
+			 * length unknown: 400; a coding we lack before it is 501. */
+			if (axr__list_has(v, vl, "chunked") && !axr__list_ends_chunked_once(v, vl))
+				AXR__FAIL(400, "chunked is not the final Transfer-Encoding");
 			AXR__FAIL(501, "unsupported Transfer-Encoding");
+		}
 		out->chunked = 1;
 	} else if (axr__lower_eq(h->name, h->name_len, "host")) {
 		(*hosts)++;
@@ -198,12 +240,12 @@ ssize_t axr_http_parse_head(const char *buf, size_t len, size_t max_head,
 		if (axr__has_bare_eol(start, avail))
 			AXR__FAIL(400, "line not terminated by CRLF");
 		if (len > max_head)
-			AXR__FAIL(431, "request header fields too large");
+			return axr__oversized(buf, len, max_head, why);
 		return 0;
 	}
 	size_t head_len = (size_t)(end - buf) + 4;
 	if (head_len > max_head)
-		AXR__FAIL(431, "request header fields too large");
+		return axr__oversized(buf, head_len, max_head, why);
 
 	memset(out, 0, offsetof(axr_http_head_t, headers));
 	out->content_length = -1;

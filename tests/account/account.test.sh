@@ -511,7 +511,9 @@ printf 'Authorization: Bearer %s\n' "$(sized 65536)" >"$T/h64k"
 want "64 KiB (reaches the token check)" "$(call GET /users/me "" "" -H "@$T/h64k")" 401
 { printf 'GET /users/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s.' "$_h"; pad 8388608; printf '.%s\r\n\r\n' "$_s"; } >"$T/r8m"
 raw -f "$T/r8m"
-want "8 MiB (refused by the HTTP layer: headers too large)" "$(status)" 431
+want "8 MiB (refused by the HTTP layer as an invalid token, issue #6)" "$(status)" 401
+want "8 MiB: WWW-Authenticate" "$(header WWW-Authenticate)" 'Bearer error="invalid_token"'
+want_closed
 refused "no dots" "$(printf '%s' "$VALID" | tr -d .)"
 refused "one dot" "$(printf '%s' "$VALID" | cut -d. -f1-2)"
 refused "five dots" "$VALID..."

@@ -49,6 +49,44 @@ want_closed
 want_between "answered after (ms)" "$(meta end_ms)" 0 1000
 end_case
 
+# Issue #6: an access token too large for the head is an invalid token (RFC 6750 3.1): 401 with
+# WWW-Authenticate and the JSON body as soon as the limit is crossed, then the connection closes.
+begin authorization_of_8_mib_is_401_invalid_token_json_and_closed_at_once
+{
+	printf 'GET /healthz HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer '
+	pad 8388608
+	printf '\r\n\r\n'
+} >"$T/head"
+raw -t 3000 -f "$T/head"
+want_json_error 401 UNAUTHORIZED
+want "WWW-Authenticate" "$(header WWW-Authenticate)" 'Bearer error="invalid_token"'
+want "responses" "$(statuses)" 401
+want_closed
+want_between "answered after (ms)" "$(meta first_byte_ms)" 0 1000
+end_case
+
+begin authorization_of_20k_unfinished_is_401_without_waiting_for_its_end
+{
+	printf 'GET /healthz HTTP/1.1\r\nHost: a\r\nX-A: b\r\nauthorization: Bearer '
+	pad 20000
+} >"$T/head"
+raw -t 1500 -f "$T/head"
+want_json_error 401 UNAUTHORIZED
+want_closed
+want_between "answered after (ms)" "$(meta end_ms)" 0 1000
+end_case
+
+begin other_field_over_the_limit_after_a_small_authorization_stays_431
+{
+	printf 'GET /healthz HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer a.b.c\r\nX-Big: '
+	pad 20000
+	printf '\r\n\r\n'
+} >"$T/head"
+raw -f "$T/head"
+want_json_error 431 HEADERS_TOO_LARGE
+want_closed
+end_case
+
 begin 101_header_fields_are_431_json
 i=1
 {

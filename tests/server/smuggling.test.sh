@@ -57,6 +57,10 @@ probe content_length_with_inner_space 400 BAD_REQUEST 0 \
 # ---- Transfer-Encoding variants ----
 probe transfer_encoding_not_chunked 501 NOT_IMPLEMENTED 0 \
 	"POST /echo HTTP/1.1\\r\\nHost: a\\r\\nTransfer-Encoding: gzip, chunked\\r\\n\\r\\n0\\r\\n\\r\\n$SMUGGLED"
+probe transfer_encoding_chunked_then_gzip 400 BAD_REQUEST 0 \
+	"POST /echo HTTP/1.1\\r\\nHost: a\\r\\nTransfer-Encoding: chunked, gzip\\r\\n\\r\\n0\\r\\n\\r\\n$SMUGGLED"
+probe transfer_encoding_chunked_twice 400 BAD_REQUEST 0 \
+	"POST /echo HTTP/1.1\\r\\nHost: a\\r\\nTransfer-Encoding: chunked, chunked\\r\\n\\r\\n0\\r\\n\\r\\n$SMUGGLED"
 probe transfer_encoding_with_space_before_colon 400 BAD_REQUEST 0 \
 	"POST /echo HTTP/1.1\\r\\nHost: a\\r\\nTransfer-Encoding : chunked\\r\\nContent-Length: 5\\r\\n\\r\\n0\\r\\n\\r\\n$SMUGGLED"
 probe transfer_encoding_in_a_folded_line 400 BAD_REQUEST 0 \

@@ -362,6 +362,64 @@ static void test_max_head_argument_is_honoured(void **state)
 	assert_int_equal(parse_len(req, sizeof(req) - 1, sizeof(req) - 2, &why), -431);
 }
 
+/* Parses "GET /users/me HTTP/1.1\r\nHost: a\r\n" + `before` + `name`: Bearer
+ * + `value_len` x 'a' (+ "\r\n\r\n" when `complete`), at most `cut` bytes of
+ * it (0: all), and asserts the parse answers `status`. */
+static void expect_big_field(const char *before, const char *name, size_t value_len, int complete, size_t cut,
+                             int status)
+{
+	const char *why;
+	size_t cap = 256 + strlen(before) + value_len;
+	char *buf = malloc(cap);
+	assert_non_null(buf);
+	size_t off = (size_t)snprintf(buf, cap, "GET /users/me HTTP/1.1\r\nHost: a\r\n%s%s: Bearer ", before, name);
+	memset(buf + off, 'a', value_len);
+	off += value_len;
+	if (complete) {
+		memcpy(buf + off, "\r\n\r\n", 4);
+		off += 4;
+	}
+	ssize_t rc = parse_len(buf, cut ? cut : off, MAX_HEAD, &why);
+	free(buf);
+	if (rc != -status)
+		print_error("%s after '%s', %zu bytes: got %zd (%s), want %d\n", name, before, value_len, rc,
+		            why ? why : "-", -status);
+	assert_int_equal(rc, -status);
+	if (status == 401)
+		assert_non_null(strstr(why, "Authorization"));
+}
+
+/* Issue #6: an oversized access token is an invalid credential (RFC 6750
+ * 3.1), answered 401 rather than 431, whether the head is complete or the
+ * parser stops at the limit before its end (an 8 MiB token). */
+static void test_authorization_field_crossing_the_head_limit_is_401(void **state)
+{
+	(void)state;
+	expect_big_field("", "Authorization", 2 * MAX_HEAD, 0, 0, 401);
+	expect_big_field("X-A: b\r\n", "authorization", MAX_HEAD, 1, 0, 401);
+	/* Just over the limit, the token's first byte being the one too many. */
+	expect_big_field("", "AUTHORIZATION", MAX_HEAD, 0, MAX_HEAD + 1, 401);
+}
+
+/* Other oversized fields stay 431, even after an Authorization field of
+ * ordinary size; so does a big head that merely ends with Authorization. */
+static void test_other_fields_crossing_the_head_limit_stay_431(void **state)
+{
+	const char *why;
+	(void)state;
+	expect_big_field("Authorization: Bearer x.y.z\r\n", "X-Big", 2 * MAX_HEAD, 0, 0, 431);
+	expect_big_field("", "Authorizatio", 2 * MAX_HEAD, 1, 0, 431);
+	/* The limit falls in a padding field; Authorization comes after it. */
+	static const char tail[] = "\r\nAuthorization: Bearer t\r\n\r\n";
+	static char pad[MAX_HEAD + 512];
+	size_t n = build_head_of_size(pad, MAX_HEAD - 100) - 2; /* drop the blank line */
+	memcpy(pad + n, "X-Pad-2: ", 9);
+	memset(pad + n + 9, 'b', 200);
+	memcpy(pad + n + 209, tail, sizeof(tail) - 1);
+	n += 209 + sizeof(tail) - 1;
+	assert_int_equal(parse_len(pad, n, MAX_HEAD, &why), -431);
+}
+
 static void test_pipelined_requests_parse_one_by_one(void **state)
 {
 	static const char buf[] = "GET /one HTTP/1.1\r\nHost: a\r\n\r\n"
@@ -643,12 +701,23 @@ static void test_transfer_encoding_other_than_chunked_is_501(void **state)
 	REJECT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n", 501, "Transfer-Encoding");
 	REJECT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: identity\r\n\r\n", 501, "Transfer-Encoding");
 	REJECT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501, "Transfer-Encoding");
-	REJECT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, identity\r\n\r\n", 501,
-	       "Transfer-Encoding");
 	REJECT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: xchunked\r\n\r\n", 501, "Transfer-Encoding");
 	REJECT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked;q=1\r\n\r\n", 501, "Transfer-Encoding");
 	REJECT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: \"chunked\"\r\n\r\n", 501, "Transfer-Encoding");
 	REJECT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: \r\n\r\n", 501, "Transfer-Encoding");
+}
+
+/* RFC 9112 6.3: when chunked is not the final coding the body length is
+ * unknown, so the request is a 400 (a smuggling shape), not a 501. */
+static void test_chunked_not_last_or_twice_in_transfer_encoding_is_400(void **state)
+{
+	(void)state;
+	REJECT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 400, "final");
+	REJECT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, identity\r\n\r\n", 400, "final");
+	REJECT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked,chunked\r\n\r\n", 400, "final");
+	REJECT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked, chunked\r\n\r\n", 400, "final");
+	REJECT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: CHUNKED , gzip \r\n\r\n", 400, "final");
+	REJECT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip , Chunked \r\n\r\n", 501, "Transfer-Encoding");
 }
 
 static void test_repeated_transfer_encoding_is_400(void **state)
@@ -915,6 +984,8 @@ int main(void)
 		cmocka_unit_test(test_complete_head_of_16k_plus_one_is_431),
 		cmocka_unit_test(test_unfinished_head_over_16k_is_431_without_waiting),
 		cmocka_unit_test(test_max_head_argument_is_honoured),
+		cmocka_unit_test(test_authorization_field_crossing_the_head_limit_is_401),
+		cmocka_unit_test(test_other_fields_crossing_the_head_limit_stay_431),
 		cmocka_unit_test(test_pipelined_requests_parse_one_by_one),
 		cmocka_unit_test(test_parse_ignores_what_the_struct_held_before),
 		cmocka_unit_test(test_unknown_or_lowercase_method_is_501),
@@ -937,6 +1008,7 @@ int main(void)
 		cmocka_unit_test(test_content_length_must_be_plain_digits),
 		cmocka_unit_test(test_content_length_over_18_digits_is_400),
 		cmocka_unit_test(test_transfer_encoding_other_than_chunked_is_501),
+		cmocka_unit_test(test_chunked_not_last_or_twice_in_transfer_encoding_is_400),
 		cmocka_unit_test(test_repeated_transfer_encoding_is_400),
 		cmocka_unit_test(test_transfer_encoding_in_http10_is_400),
 		cmocka_unit_test(test_chunked_decodes_a_single_chunk),

@@ -1,0 +1,912 @@
+/* journey.c: a player's whole journey through the gateway with the generated C clients (issue #13). */
+/*
+ * Run by tests/platform/journey.test.sh against the whole platform
+ * (tests/lib/platform.sh: every service behind nginx). Every call goes
+ * through the gateway's /v1 with the generated stubs; tokens come from the
+ * real account service. The steps, in order, each one `ok - journey_<step>`:
+ *
+ *   register -> login -> admin_login -> websocket -> achievement_progress ->
+ *   achievement_unlock -> achievement_event -> mint -> purchase ->
+ *   friend_register -> friend_websocket -> transfer_propose ->
+ *   transfer_approve -> match_queue -> match_found -> match_event ->
+ *   refresh -> logout
+ *
+ * A step whose prerequisite failed is a `not ok - journey_<step>: skipped
+ * (needs journey_<other>)`. After each step a `# journey_<step> N ms` line
+ * gives its time.
+ *
+ * Settings (environment): AXR_IT_GATEWAY (http://127.0.0.1:PORT),
+ * AXR_IT_ADMIN_NAME, AXR_IT_ADMIN_PASSWORD, AXR_IT_REDIS_URL (the platform's
+ * redis: the websocket readiness probe), AXR_BUILD (build/tools/bus_publish).
+ */
+#include <inttypes.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "it_calls.h"
+#include "itest.h"
+
+#include "account_client.h"
+#include "achievement_client.h"
+#include "economy_client.h"
+#include "matchmaking_client.h"
+
+/* ---- steps: prerequisites, one line each, timings ---- */
+
+enum {
+	S_REGISTER,
+	S_LOGIN,
+	S_ADMIN_LOGIN,
+	S_WEBSOCKET,
+	S_ACH_PROGRESS,
+	S_ACH_UNLOCK,
+	S_ACH_EVENT,
+	S_MINT,
+	S_PURCHASE,
+	S_FRIEND,
+	S_FRIEND_WS,
+	S_TX_PROPOSE,
+	S_TX_APPROVE,
+	S_MATCH_QUEUE,
+	S_MATCH_FOUND,
+	S_MATCH_EVENT,
+	S_REFRESH,
+	S_LOGOUT,
+	S_COUNT
+};
+
+static const char *const step_names[S_COUNT] = {
+	"journey_register",
+	"journey_login",
+	"journey_admin_login",
+	"journey_websocket",
+	"journey_achievement_progress",
+	"journey_achievement_unlock",
+	"journey_achievement_event",
+	"journey_mint",
+	"journey_purchase",
+	"journey_friend_register",
+	"journey_friend_websocket",
+	"journey_transfer_propose",
+	"journey_transfer_approve",
+	"journey_match_queue",
+	"journey_match_found",
+	"journey_match_event",
+	"journey_refresh",
+	"journey_logout",
+};
+
+static int step_passed[S_COUNT];
+static int step_current = -1;
+static long long step_started;
+static char step_why[2048];
+
+/*
+ * Starts step s when every step of `needs` (ended by -1) passed; otherwise
+ * prints its skipped line and returns 0.
+ */
+static int step_begin(int s, const int *needs)
+{
+	for (; *needs >= 0; needs++) {
+		if (!step_passed[*needs]) {
+			it_check(0, step_names[s], "skipped (needs %s, which failed)", step_names[*needs]);
+			return 0;
+		}
+	}
+	step_current = s;
+	step_started = it_now_ms();
+	step_why[0] = '\0';
+	return 1;
+}
+
+/* Records the first failed expectation of the current step; returns cond. */
+static __attribute__((format(printf, 2, 3))) int expect(int cond, const char *fmt, ...)
+{
+	va_list ap;
+	if (!cond && step_why[0] == '\0') {
+		va_start(ap, fmt);
+		vsnprintf(step_why, sizeof step_why, fmt, ap);
+		va_end(ap);
+		if (step_why[0] == '\0')
+			snprintf(step_why, sizeof step_why, "failed");
+	}
+	return cond;
+}
+
+/* Ends the current step: its line and its time. */
+static void step_end(void)
+{
+	int s = step_current;
+	step_passed[s] = it_check(step_why[0] == '\0', step_names[s], "%s", step_why);
+	printf("# %s %lld ms\n", step_names[s], it_now_ms() - step_started);
+	fflush(stdout);
+	step_current = -1;
+}
+
+/* ---- shared state ---- */
+
+typedef struct player {
+	const char *name;
+	const char *password;
+	const char *uid;
+	const char *token;   /* current access token */
+	const char *refresh; /* current refresh token */
+	axr_client_t *client;
+	int ws; /* websocket through the gateway, or -1 */
+} player_t;
+
+static const char *gateway;    /* http://127.0.0.1:PORT */
+static char base_url[512];     /* gateway + /v1 */
+static char gw_host[256];
+static int gw_port;
+static axr_arena_t *arena;     /* every answer of the run lives here */
+static axr_client_t *anon;     /* no token: register, log-in, refresh, logout */
+static player_t alice = {.ws = -1}, bob = {.ws = -1}, admin = {.ws = -1};
+static const char *achievement_uid, *coin_uid, *sword_uid, *transfer_uid, *match_uid;
+static int64_t transfer_version;
+
+enum { MINTED = 100, SWORD_COST = 30, GIFT = 25, ACH_TARGET = 3 };
+
+static const char *str_or(const char *s)
+{
+	return s ? s : "(null)";
+}
+
+/* ---- helpers over the generated clients ---- */
+
+/* A player's balance of one resource from GET /v1/inventory (0 when no row). */
+static int balance_of(player_t *p, const char *resource_uid, int64_t *quantity)
+{
+	Economy__FindInventoryInput in = ECONOMY__FIND_INVENTORY_INPUT__INIT;
+	Economy__InventoryItemList *list = NULL;
+	axr_client_error_t err = {0};
+	int rc;
+	in.has_limit = 1;
+	in.limit = 1000;
+	rc = economy_client_find_inventory(p->client, &in, &list, arena, &err);
+	if (rc != 0) {
+		expect(0, "%s's inventory: %s", p->name, it_err(rc, &err));
+		return rc;
+	}
+	*quantity = 0;
+	for (size_t i = 0; i < list->n_items; i++) {
+		const Economy__InventoryItem *it = list->items[i];
+		if (!expect(it->owner_uid && strcmp(it->owner_uid, p->uid) == 0, "%s's inventory lists a row of %s",
+		            p->name, str_or(it->owner_uid)))
+			return AXR_EINTERNAL;
+		if (it->resource_uid && strcmp(it->resource_uid, resource_uid) == 0)
+			*quantity = it->quantity;
+	}
+	return 0;
+}
+
+/* Expects p's balance of resource `what` to be exactly `want`. */
+static int expect_balance(player_t *p, const char *resource_uid, const char *what, int64_t want)
+{
+	int64_t got = -1;
+	if (balance_of(p, resource_uid, &got) != 0)
+		return 0;
+	return expect(got == want, "%s's %s balance is %" PRId64 ", want %" PRId64, p->name, what, got, want);
+}
+
+/* Logs in with name and password through the gateway; fills token, refresh, uid. */
+static int login(player_t *p, const char *what)
+{
+	Account__PasswordLogin body = ACCOUNT__PASSWORD_LOGIN__INIT;
+	Account__NewUser *nu = NULL;
+	axr_client_error_t err = {0};
+	int rc;
+	body.login = IT_STR(p->name);
+	body.password = IT_STR(p->password);
+	rc = account_client_authenticate_password(anon, &body, NULL, &nu, arena, &err);
+	if (!expect(rc == 0, "%s log-in: %s", what, it_err(rc, &err)))
+		return 0;
+	if (!expect(nu->token && *nu->token && nu->refresh && *nu->refresh && nu->user && nu->user->uid,
+	            "%s log-in answered no token, refresh or user", what))
+		return 0;
+	if (p->uid && !expect(strcmp(nu->user->uid, p->uid) == 0, "%s log-in answered user %s, registered %s", what,
+	                      nu->user->uid, p->uid))
+		return 0;
+	p->uid = nu->user->uid;
+	p->token = nu->token;
+	p->refresh = nu->refresh;
+	return expect(axr_client_set_token(p->client, p->token) == 0, "%s token refused by the client", what);
+}
+
+/* Registers p (POST /v1/users) and keeps the answer's tokens. */
+static int register_player(player_t *p)
+{
+	Account__Registration body = ACCOUNT__REGISTRATION__INIT;
+	Account__NewUser *nu = NULL;
+	axr_client_error_t err = {0};
+	char email[128];
+	int rc;
+	snprintf(email, sizeof email, "%s@journey.example.com", p->name);
+	body.name = IT_STR(p->name);
+	body.email = email;
+	body.password = IT_STR(p->password);
+	rc = account_client_register(anon, &body, NULL, &nu, arena, &err);
+	if (!expect(rc == 0, "register %s: %s", p->name, it_err(rc, &err)))
+		return 0;
+	if (!expect(nu->token && *nu->token && nu->refresh && *nu->refresh && nu->user && nu->user->uid,
+	            "register %s answered no token, refresh or user", p->name))
+		return 0;
+	if (!expect(nu->user->name && strcmp(nu->user->name, p->name) == 0 && nu->user->email &&
+	                strcmp(nu->user->email, email) == 0,
+	            "register answered name %s email %s, sent %s %s", str_or(nu->user->name), str_or(nu->user->email),
+	            p->name, email))
+		return 0;
+	p->uid = nu->user->uid;
+	p->token = nu->token;
+	p->refresh = nu->refresh;
+	return expect(axr_client_set_token(p->client, p->token) == 0, "%s token refused by the client", p->name);
+}
+
+/* The caller's own record (GET /v1/users/me) is user `uid`. */
+static int expect_me(axr_client_t *c, const char *uid, const char *what)
+{
+	Account__User *me = NULL;
+	axr_client_error_t err = {0};
+	int rc = account_client_find_me(c, NULL, &me, arena, &err);
+	if (!expect(rc == 0, "%s: users/me: %s", what, it_err(rc, &err)))
+		return 0;
+	return expect(me->uid && strcmp(me->uid, uid) == 0, "%s: users/me is %s, want %s", what, str_or(me->uid), uid);
+}
+
+/* ---- websocket events (a local helper: itest.h reads frames, this picks events) ---- */
+
+/* A string member of a json-c object, or NULL. */
+static const char *json_str(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+	if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* Whether the JSON array o[key] holds the string s. */
+static int json_array_has(json_object *o, const char *key, const char *s)
+{
+	json_object *a = NULL;
+	if (!o || !json_object_object_get_ex(o, key, &a) || !json_object_is_type(a, json_type_array))
+		return 0;
+	for (size_t i = 0; i < json_object_array_length(a); i++) {
+		const char *v = json_object_get_string(json_object_array_get_idx(a, i));
+		if (v && strcmp(v, s) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Reads events from ws until one with `type` and `action` whose data.`key`
+ * equals `value` (key NULL: any) arrives, within timeout_ms. Returns the
+ * event's parsed "data" (json_object_put it), or NULL; `seen` lists the
+ * type/action of everything read before (for failure messages).
+ */
+static json_object *ws_wait_event(int ws, const char *type, const char *action, const char *key, const char *value,
+                                  long timeout_ms, char *seen, size_t seen_size)
+{
+	long long deadline = it_now_ms() + timeout_ms;
+	char frame[65536];
+	size_t used = 0;
+	seen[0] = '\0';
+	for (;;) {
+		long left = (long)(deadline - it_now_ms());
+		if (left <= 0 || it_ws_read_text(ws, frame, sizeof frame, left) < 0)
+			return NULL;
+		json_object *ev = json_tokener_parse(frame);
+		json_object *data = NULL;
+		const char *t = json_str(ev, "type"), *a = json_str(ev, "action");
+		if (used + 80 < seen_size)
+			used += (size_t)snprintf(seen + used, seen_size - used, "%s%s/%s", used ? ", " : "", str_or(t),
+			                         str_or(a));
+		if (t && a && strcmp(t, type) == 0 && strcmp(a, action) == 0 &&
+		    json_object_object_get_ex(ev, "data", &data) && json_object_is_type(data, json_type_object)) {
+			const char *v = key ? json_str(data, key) : NULL;
+			if (!key || (v && strcmp(v, value) == 0)) {
+				json_object_get(data);
+				json_object_put(ev);
+				return data;
+			}
+		}
+		json_object_put(ev);
+	}
+}
+
+/*
+ * Opens p's notification websocket through the gateway and waits until it
+ * delivers: the service subscribes to axr:user:<uid> after the 101, with no
+ * signal when redis confirmed it, so probe events are published on that
+ * channel (build/tools/bus_publish) until one arrives. A harness detail:
+ * the journey's own events are published only after this.
+ */
+static int ws_open_ready(player_t *p)
+{
+	const char *build = getenv("AXR_BUILD") ? getenv("AXR_BUILD") : "build";
+	const char *redis = it_env("AXR_IT_REDIS_URL");
+	char why[512], cmd[2048], seen[1024], obj[64];
+	p->ws = it_ws_open(gw_host, gw_port, "/v1/notifications", p->token, why, sizeof why);
+	if (!expect(p->ws >= 0, "%s's websocket through the gateway: %s", p->name, why))
+		return 0;
+	for (int i = 0; i < 40; i++) {
+		snprintf(obj, sizeof obj, "journey-probe-%d", i);
+		snprintf(cmd, sizeof cmd,
+		         "'%s/tools/bus_publish' -r '%s' -s journey -t JourneyProbe -a probe -o %s -A '%s' 2>/dev/null",
+		         build, redis, obj, p->uid);
+		if (!expect(system(cmd) == 0, "%s failed", cmd))
+			return 0;
+		json_object *data = ws_wait_event(p->ws, "JourneyProbe", "probe", "uid", obj, 250, seen, sizeof seen);
+		if (data) {
+			json_object_put(data);
+			/* Probes published before the subscription never arrive; later ones may still come. */
+			return 1;
+		}
+	}
+	return expect(0, "%s's websocket delivered none of 40 probe events on axr:user:%s in 10 s", p->name, p->uid);
+}
+
+/* ---- the steps ---- */
+
+static void step_register(void)
+{
+	static const int needs[] = {-1};
+	if (!step_begin(S_REGISTER, needs))
+		return;
+	if (register_player(&alice))
+		expect_me(alice.client, alice.uid, "the registration's token");
+	step_end();
+}
+
+static void step_login(void)
+{
+	static const int needs[] = {S_REGISTER, -1};
+	const char *reg_token;
+	if (!step_begin(S_LOGIN, needs))
+		return;
+	reg_token = alice.token;
+	if (login(&alice, "player") &&
+	    expect(strcmp(alice.token, reg_token) != 0, "the log-in answered the registration's access token again"))
+		expect_me(alice.client, alice.uid, "the log-in's token");
+	step_end();
+}
+
+static void step_admin_login(void)
+{
+	static const int needs[] = {-1};
+	int is_admin = 0;
+	if (!step_begin(S_ADMIN_LOGIN, needs))
+		return;
+	if (login(&admin, "admin")) {
+		Account__User *me = NULL;
+		axr_client_error_t err = {0};
+		int rc = account_client_find_me(admin.client, NULL, &me, arena, &err);
+		if (expect(rc == 0, "admin users/me: %s", it_err(rc, &err))) {
+			for (size_t i = 0; i < me->n_roles; i++)
+				is_admin |= strcmp(me->roles[i], "admin") == 0;
+			expect(is_admin, "the admin login %s has no admin role (%zu roles)", admin.name, me->n_roles);
+		}
+	}
+	step_end();
+}
+
+static void step_websocket(void)
+{
+	static const int needs[] = {S_LOGIN, -1};
+	if (!step_begin(S_WEBSOCKET, needs))
+		return;
+	ws_open_ready(&alice);
+	step_end();
+}
+
+static void step_achievement_progress(void)
+{
+	static const int needs[] = {S_LOGIN, S_ADMIN_LOGIN, -1};
+	Achievement__AchievementDefinition def = ACHIEVEMENT__ACHIEVEMENT_DEFINITION__INIT, *made = NULL;
+	Achievement__ProgressRequest body = ACHIEVEMENT__PROGRESS_REQUEST__INIT;
+	Achievement__UserAchievement *rec = NULL;
+	axr_client_error_t err = {0};
+	char name[64];
+	int rc;
+	if (!step_begin(S_ACH_PROGRESS, needs))
+		return;
+	snprintf(name, sizeof name, "journey_first_steps_%d", (int)getpid());
+	def.name = name;
+	def.title = "First steps";
+	def.has_target = 1;
+	def.target = ACH_TARGET;
+	def.has_points = 1;
+	def.points = 10;
+	rc = achievement_client_create_achievement(admin.client, &def, NULL, &made, arena, &err);
+	if (!expect(rc == 0, "admin creates the achievement: %s", it_err(rc, &err)))
+		goto done;
+	if (!expect(made->uid && made->name && strcmp(made->name, name) == 0 && made->target == ACH_TARGET,
+	            "created definition: uid %s name %s target %" PRId64, str_or(made->uid), str_or(made->name),
+	            made->target))
+		goto done;
+	achievement_uid = made->uid;
+	body.has_increment = 1;
+	body.increment = 1;
+	rc = achievement_client_add_progress(alice.client, achievement_uid, &body, NULL, &rec, arena, &err);
+	if (!expect(rc == 0, "progress +1: %s", it_err(rc, &err)))
+		goto done;
+	expect(rec->progress == 1 && !rec->unlocked && rec->achievement_uid &&
+	           strcmp(rec->achievement_uid, achievement_uid) == 0 && rec->user_uid &&
+	           strcmp(rec->user_uid, alice.uid) == 0,
+	       "after +1: progress %" PRId64 " unlocked %d achievement %s user %s; want 1, 0, %s, %s", rec->progress,
+	       (int)rec->unlocked, str_or(rec->achievement_uid), str_or(rec->user_uid), achievement_uid, alice.uid);
+done:
+	step_end();
+}
+
+static void step_achievement_unlock(void)
+{
+	static const int needs[] = {S_ACH_PROGRESS, -1};
+	Achievement__ProgressRequest body = ACHIEVEMENT__PROGRESS_REQUEST__INIT;
+	Achievement__UserAchievement *rec = NULL;
+	Achievement__FindUserAchievementsInput q = ACHIEVEMENT__FIND_USER_ACHIEVEMENTS_INPUT__INIT;
+	Achievement__UserAchievementList *list = NULL;
+	axr_client_error_t err = {0};
+	int rc;
+	if (!step_begin(S_ACH_UNLOCK, needs))
+		return;
+	body.has_increment = 1;
+	body.increment = ACH_TARGET - 1;
+	rc = achievement_client_add_progress(alice.client, achievement_uid, &body, NULL, &rec, arena, &err);
+	if (!expect(rc == 0, "progress +%d: %s", ACH_TARGET - 1, it_err(rc, &err)))
+		goto done;
+	if (!expect(rec->progress == ACH_TARGET && rec->unlocked && rec->date_unlocked && *rec->date_unlocked,
+	            "after reaching the target: progress %" PRId64 " unlocked %d dateUnlocked %s; want %d, 1, a date",
+	            rec->progress, (int)rec->unlocked, str_or(rec->date_unlocked), ACH_TARGET))
+		goto done;
+	q.has_unlocked = 1;
+	q.unlocked = 1;
+	rc = achievement_client_find_user_achievements(alice.client, "me", &q, &list, arena, &err);
+	if (!expect(rc == 0, "users/me/achievements?unlocked=true: %s", it_err(rc, &err)))
+		goto done;
+	expect(list->n_items == 1 && list->items[0]->achievement_uid &&
+	           strcmp(list->items[0]->achievement_uid, achievement_uid) == 0 && list->items[0]->unlocked,
+	       "users/me/achievements?unlocked=true lists %zu records (first %s), want exactly %s", list->n_items,
+	       list->n_items ? str_or(list->items[0]->achievement_uid) : "-", achievement_uid);
+done:
+	step_end();
+}
+
+static void step_achievement_event(void)
+{
+	static const int needs[] = {S_WEBSOCKET, S_ACH_UNLOCK, -1};
+	char seen[1024];
+	json_object *data, *v = NULL;
+	if (!step_begin(S_ACH_EVENT, needs))
+		return;
+	data = ws_wait_event(alice.ws, "UserAchievement", "unlock", "achievementUid", achievement_uid, 5000, seen,
+	                     sizeof seen);
+	if (expect(data != NULL, "no UserAchievement/unlock event for %s within 5 s (got: %s)", achievement_uid,
+	           seen[0] ? seen : "nothing")) {
+		const char *user = json_str(data, "userUid");
+		int unlocked = json_object_object_get_ex(data, "unlocked", &v) && json_object_get_boolean(v);
+		int64_t progress = json_object_object_get_ex(data, "progress", &v) ? json_object_get_int64(v) : -1;
+		expect(user && strcmp(user, alice.uid) == 0 && unlocked && progress == ACH_TARGET,
+		       "unlock event data: userUid %s unlocked %d progress %" PRId64 "; want %s, 1, %d", str_or(user),
+		       unlocked, progress, alice.uid, ACH_TARGET);
+		json_object_put(data);
+	}
+	step_end();
+}
+
+/* Admin defines a resource (POST /v1/resources). */
+static const char *create_resource(const char *name, const char *kind, int stackable, const char *cost_uid,
+                                   int64_t cost)
+{
+	Economy__Resource body = ECONOMY__RESOURCE__INIT, *made = NULL;
+	Economy__Cost line = ECONOMY__COST__INIT, *lines[1] = {&line};
+	axr_client_error_t err = {0};
+	int rc;
+	body.name = IT_STR(name);
+	body.kind = IT_STR(kind);
+	body.has_stackable = 1;
+	body.stackable = stackable;
+	if (cost_uid) {
+		line.resource_uid = IT_STR(cost_uid);
+		line.has_quantity = 1;
+		line.quantity = cost;
+		body.cost = lines;
+		body.n_cost = 1;
+	}
+	rc = economy_client_create_resource(admin.client, &body, NULL, &made, arena, &err);
+	if (!expect(rc == 0, "admin creates resource %s: %s", name, it_err(rc, &err)))
+		return NULL;
+	if (!expect(made->uid && made->name && strcmp(made->name, name) == 0, "resource %s answered uid %s name %s",
+	            name, str_or(made->uid), str_or(made->name)))
+		return NULL;
+	return made->uid;
+}
+
+static void step_mint(void)
+{
+	static const int needs[] = {S_LOGIN, S_ADMIN_LOGIN, -1};
+	Economy__Transaction tx = ECONOMY__TRANSACTION__INIT, *out = NULL;
+	Economy__TransactionLine line = ECONOMY__TRANSACTION_LINE__INIT, *lines[1] = {&line};
+	Economy__Approval approval = ECONOMY__APPROVAL__INIT;
+	axr_client_error_t err = {0};
+	char coin[64], sword[64];
+	int rc;
+	if (!step_begin(S_MINT, needs))
+		return;
+	snprintf(coin, sizeof coin, "journey-coin-%d", (int)getpid());
+	snprintf(sword, sizeof sword, "journey-sword-%d", (int)getpid());
+	if (!(coin_uid = create_resource(coin, "CURRENCY", 1, NULL, 0)) ||
+	    !(sword_uid = create_resource(sword, "ITEM", 0, coin_uid, SWORD_COST)))
+		goto done;
+	/* A mint: no `from`, both approvals set by the admin, so it executes at once. */
+	tx.to = IT_STR(alice.uid);
+	line.resource_uid = IT_STR(coin_uid);
+	line.has_quantity = 1;
+	line.quantity = MINTED;
+	tx.resources = lines;
+	tx.n_resources = 1;
+	approval.has_from = approval.has_to = 1;
+	approval.from = approval.to = 1;
+	tx.approval = &approval;
+	rc = economy_client_create_transaction(admin.client, &tx, NULL, &out, arena, &err);
+	if (!expect(rc == 0, "admin mints %d coins: %s", MINTED, it_err(rc, &err)))
+		goto done;
+	if (!expect(out->status && strcmp(out->status, "COMPLETE") == 0 && out->kind && strcmp(out->kind, "MINT") == 0 &&
+	                out->from == NULL && out->to && strcmp(out->to, alice.uid) == 0,
+	            "mint answered status %s kind %s from %s to %s; want COMPLETE MINT (null) %s", str_or(out->status),
+	            str_or(out->kind), str_or(out->from), str_or(out->to), alice.uid))
+		goto done;
+	expect_balance(&alice, coin_uid, "coin", MINTED);
+done:
+	step_end();
+}
+
+static void step_purchase(void)
+{
+	static const int needs[] = {S_MINT, -1};
+	Economy__PurchaseRequest body = ECONOMY__PURCHASE_REQUEST__INIT;
+	Economy__PurchaseResourceInput opts = ECONOMY__PURCHASE_RESOURCE_INPUT__INIT;
+	Economy__Transaction *out = NULL;
+	axr_client_error_t err = {0};
+	int rc;
+	if (!step_begin(S_PURCHASE, needs))
+		return;
+	body.has_quantity = 1;
+	body.quantity = 1;
+	opts.idempotency_key = "journey-buy-sword-1";
+	rc = economy_client_purchase_resource(alice.client, sword_uid, &body, &opts, &out, arena, &err);
+	if (!expect(rc == 0, "purchase of one sword: %s", it_err(rc, &err)))
+		goto done;
+	if (!expect(out->status && strcmp(out->status, "COMPLETE") == 0 && out->kind &&
+	                strcmp(out->kind, "PURCHASE") == 0 && out->from && strcmp(out->from, alice.uid) == 0 &&
+	                out->to == NULL,
+	            "purchase answered status %s kind %s from %s to %s; want COMPLETE PURCHASE %s (null)",
+	            str_or(out->status), str_or(out->kind), str_or(out->from), str_or(out->to), alice.uid))
+		goto done;
+	if (expect_balance(&alice, coin_uid, "coin", MINTED - SWORD_COST))
+		expect_balance(&alice, sword_uid, "sword", 1);
+done:
+	step_end();
+}
+
+static void step_friend_register(void)
+{
+	static const int needs[] = {-1};
+	if (!step_begin(S_FRIEND, needs))
+		return;
+	if (register_player(&bob))
+		expect_me(bob.client, bob.uid, "the friend's token");
+	step_end();
+}
+
+static void step_friend_websocket(void)
+{
+	static const int needs[] = {S_FRIEND, -1};
+	if (!step_begin(S_FRIEND_WS, needs))
+		return;
+	ws_open_ready(&bob);
+	step_end();
+}
+
+static void step_transfer_propose(void)
+{
+	static const int needs[] = {S_PURCHASE, S_FRIEND, -1};
+	Economy__Transaction tx = ECONOMY__TRANSACTION__INIT, *out = NULL;
+	Economy__TransactionLine line = ECONOMY__TRANSACTION_LINE__INIT, *lines[1] = {&line};
+	Economy__CreateTransactionInput opts = ECONOMY__CREATE_TRANSACTION_INPUT__INIT;
+	axr_client_error_t err = {0};
+	int rc;
+	if (!step_begin(S_TX_PROPOSE, needs))
+		return;
+	tx.from = IT_STR(alice.uid);
+	tx.to = IT_STR(bob.uid);
+	line.resource_uid = IT_STR(coin_uid);
+	line.has_quantity = 1;
+	line.quantity = GIFT;
+	tx.resources = lines;
+	tx.n_resources = 1;
+	opts.idempotency_key = "journey-gift-1";
+	rc = economy_client_create_transaction(alice.client, &tx, &opts, &out, arena, &err);
+	if (!expect(rc == 0, "gift of %d coins proposed: %s", GIFT, it_err(rc, &err)))
+		goto done;
+	if (!expect(out->uid && out->status && strcmp(out->status, "PENDING") == 0 && out->kind &&
+	                strcmp(out->kind, "TRANSFER") == 0 && out->approval && out->approval->from && !out->approval->to,
+	            "proposal answered uid %s status %s kind %s approval from %d to %d; want PENDING TRANSFER 1 0",
+	            str_or(out->uid), str_or(out->status), str_or(out->kind), out->approval ? (int)out->approval->from : -1,
+	            out->approval ? (int)out->approval->to : -1))
+		goto done;
+	transfer_uid = out->uid;
+	transfer_version = out->version;
+	/* Nothing moves before the friend approves. */
+	if (expect_balance(&alice, coin_uid, "coin", MINTED - SWORD_COST))
+		expect_balance(&bob, coin_uid, "coin", 0);
+done:
+	step_end();
+}
+
+static void step_transfer_approve(void)
+{
+	static const int needs[] = {S_TX_PROPOSE, -1};
+	Economy__TransactionUpdate body = ECONOMY__TRANSACTION_UPDATE__INIT;
+	Economy__Approval approval = ECONOMY__APPROVAL__INIT;
+	Economy__UpdateTransactionInput opts = ECONOMY__UPDATE_TRANSACTION_INPUT__INIT;
+	Economy__Transaction *out = NULL;
+	axr_client_error_t err = {0};
+	int rc;
+	if (!step_begin(S_TX_APPROVE, needs))
+		return;
+	approval.has_to = 1;
+	approval.to = 1;
+	body.approval = &approval;
+	opts.has_version = 1;
+	opts.version = transfer_version;
+	rc = economy_client_update_transaction(bob.client, transfer_uid, &body, &opts, &out, arena, &err);
+	if (!expect(rc == 0, "the friend approves: %s", it_err(rc, &err)))
+		goto done;
+	if (!expect(out->status && strcmp(out->status, "COMPLETE") == 0 && out->approval && out->approval->from &&
+	                out->approval->to,
+	            "approval answered status %s approval from %d to %d; want COMPLETE 1 1", str_or(out->status),
+	            out->approval ? (int)out->approval->from : -1, out->approval ? (int)out->approval->to : -1))
+		goto done;
+	if (expect_balance(&alice, coin_uid, "coin", MINTED - SWORD_COST - GIFT) &&
+	    expect_balance(&bob, coin_uid, "coin", GIFT))
+		expect_balance(&alice, sword_uid, "sword", 1);
+done:
+	step_end();
+}
+
+static const char *tickets[2];
+
+/* Queues p for a 1v1 (two teams of one) with the journey's criteria. */
+static const char *queue(player_t *p, double skill)
+{
+	Matchmaking__TicketRequest body = MATCHMAKING__TICKET_REQUEST__INIT;
+	Matchmaking__Criterion crit = MATCHMAKING__CRITERION__INIT, *crits[1] = {&crit};
+	Matchmaking__Statistics stats = MATCHMAKING__STATISTICS__INIT;
+	Matchmaking__Ticket *t = NULL;
+	axr_client_error_t err = {0};
+	char mode[64];
+	int rc;
+	snprintf(mode, sizeof mode, "journey-%d", (int)getpid());
+	crit.name = "mode";
+	crit.value = mode;
+	body.criteria = crits;
+	body.n_criteria = 1;
+	stats.has_skillrating = 1;
+	stats.skillrating = skill;
+	body.statistics = &stats;
+	body.has_num_teams = 1;
+	body.num_teams = 2;
+	body.team_size = "1";
+	rc = matchmaking_client_create_ticket(p->client, &body, NULL, &t, arena, &err);
+	if (!expect(rc == 0, "%s queues: %s", p->name, it_err(rc, &err)))
+		return NULL;
+	if (!expect(t->uid && t->status && strcmp(t->status, "QUEUED") == 0 && t->n_users == 1 &&
+	                strcmp(t->users[0], p->uid) == 0 && t->host_uid && strcmp(t->host_uid, p->uid) == 0,
+	            "%s's ticket: uid %s status %s users %zu host %s; want QUEUED, just %s", p->name, str_or(t->uid),
+	            str_or(t->status), t->n_users, str_or(t->host_uid), p->uid))
+		return NULL;
+	return t->uid;
+}
+
+static void step_match_queue(void)
+{
+	static const int needs[] = {S_LOGIN, S_FRIEND, -1};
+	if (!step_begin(S_MATCH_QUEUE, needs))
+		return;
+	if ((tickets[0] = queue(&alice, 1500)) != NULL)
+		tickets[1] = queue(&bob, 1520);
+	step_end();
+}
+
+static void step_match_found(void)
+{
+	static const int needs[] = {S_MATCH_QUEUE, -1};
+	player_t *ps[2] = {&alice, &bob};
+	Matchmaking__Ticket *t[2] = {NULL, NULL};
+	Matchmaking__Match *m = NULL;
+	axr_client_error_t err = {0};
+	long long deadline;
+	int rc;
+	if (!step_begin(S_MATCH_FOUND, needs))
+		return;
+	/* The matcher runs every 250 ms: poll each ticket (its own player reads it) until it left the queue. */
+	deadline = it_now_ms() + 10000;
+	for (int i = 0; i < 2; i++) {
+		for (;;) {
+			rc = matchmaking_client_get_ticket(ps[i]->client, tickets[i], NULL, &t[i], arena, &err);
+			if (!expect(rc == 0, "%s reads its ticket: %s", ps[i]->name, it_err(rc, &err)))
+				goto done;
+			if (strcmp(t[i]->status, "QUEUED") != 0 || it_now_ms() > deadline)
+				break;
+			usleep(100 * 1000);
+		}
+		if (!expect(strcmp(t[i]->status, "MATCH_FOUND") == 0 && t[i]->match_uid,
+		            "%s's ticket is %s (match %s) after 10 s, want MATCH_FOUND", ps[i]->name, t[i]->status,
+		            str_or(t[i]->match_uid)))
+			goto done;
+	}
+	if (!expect(strcmp(t[0]->match_uid, t[1]->match_uid) == 0, "the tickets name different matches: %s and %s",
+	            t[0]->match_uid, t[1]->match_uid))
+		goto done;
+	match_uid = t[0]->match_uid;
+	rc = matchmaking_client_get_match(alice.client, match_uid, NULL, &m, arena, &err);
+	if (!expect(rc == 0, "the player reads its match: %s", it_err(rc, &err)))
+		goto done;
+	if (!expect(m->uid && strcmp(m->uid, match_uid) == 0 && m->num_teams == 2 && m->team_size == 1 &&
+	                m->n_teams == 2 && m->n_players == 2,
+	            "match %s: numTeams %d teamSize %d teams %zu players %zu; want 2 1 2 2", str_or(m->uid), m->num_teams,
+	            m->team_size, m->n_teams, m->n_players))
+		goto done;
+	{
+		int has_a = 0, has_b = 0, apart = m->teams[0]->n_members == 1 && m->teams[1]->n_members == 1;
+		for (size_t i = 0; i < m->n_players; i++) {
+			has_a |= strcmp(m->players[i], alice.uid) == 0;
+			has_b |= strcmp(m->players[i], bob.uid) == 0;
+		}
+		expect(has_a && has_b && apart, "match players: alice %d bob %d, one per team %d", has_a, has_b, apart);
+	}
+done:
+	step_end();
+}
+
+static void step_match_event(void)
+{
+	static const int needs[] = {S_WEBSOCKET, S_MATCH_FOUND, -1};
+	player_t *ps[2] = {&alice, &bob};
+	char seen[1024];
+	if (!step_begin(S_MATCH_EVENT, needs))
+		return;
+	for (int i = 0; i < 2; i++) {
+		json_object *data;
+		if (ps[i]->ws < 0)
+			continue; /* the friend's websocket failed: journey_friend_websocket said so */
+		data = ws_wait_event(ps[i]->ws, "Match", "create", "uid", match_uid, 5000, seen, sizeof seen);
+		if (!expect(data != NULL, "no Match/create event for %s on %s's websocket within 5 s (got: %s)", match_uid,
+		            ps[i]->name, seen[0] ? seen : "nothing"))
+			break;
+		expect(json_array_has(data, "players", alice.uid) && json_array_has(data, "players", bob.uid),
+		       "the match event on %s's websocket does not list both players", ps[i]->name);
+		json_object_put(data);
+	}
+	step_end();
+}
+
+static void step_refresh(void)
+{
+	static const int needs[] = {S_LOGIN, -1};
+	Account__RefreshRequest body = ACCOUNT__REFRESH_REQUEST__INIT;
+	Account__NewUser *nu = NULL;
+	axr_client_error_t err = {0};
+	int rc;
+	if (!step_begin(S_REFRESH, needs))
+		return;
+	body.refresh = IT_STR(alice.refresh);
+	rc = account_client_refresh_token(anon, &body, NULL, &nu, arena, &err);
+	if (!expect(rc == 0, "refresh: %s", it_err(rc, &err)))
+		goto done;
+	if (!expect(nu->token && *nu->token && nu->refresh && *nu->refresh && strcmp(nu->refresh, alice.refresh) != 0 &&
+	                strcmp(nu->token, alice.token) != 0,
+	            "refresh answered token %s, refresh %s (old refresh %s): want a new pair",
+	            nu->token ? "set" : "none", str_or(nu->refresh), alice.refresh))
+		goto done;
+	alice.token = nu->token;
+	alice.refresh = nu->refresh;
+	if (expect(axr_client_set_token(alice.client, alice.token) == 0, "the refreshed token refused by the client"))
+		expect_me(alice.client, alice.uid, "the refreshed token");
+done:
+	step_end();
+}
+
+static void step_logout(void)
+{
+	static const int needs[] = {S_REFRESH, -1};
+	Account__RefreshRequest body = ACCOUNT__REFRESH_REQUEST__INIT;
+	Account__NewUser *nu = NULL;
+	axr_client_error_t err = {0};
+	int rc;
+	if (!step_begin(S_LOGOUT, needs))
+		return;
+	body.refresh = IT_STR(alice.refresh);
+	rc = account_client_logout(anon, &body, NULL, arena, &err);
+	if (!expect(rc == 0, "logout: %s", it_err(rc, &err)))
+		goto done;
+	rc = account_client_refresh_token(anon, &body, NULL, &nu, arena, &err);
+	expect(rc == AXR_EUNAUTHORIZED && err.kind == AXR_CLIENT_ERR_HTTP && err.status == 401,
+	       "refresh with the logged-out refresh token: %s, want status 401", rc ? it_err(rc, &err) : "accepted");
+done:
+	step_end();
+}
+
+/* Splits http://HOST:PORT into gw_host and gw_port (exits 2 when it cannot). */
+static void parse_gateway(const char *url)
+{
+	const char *h = strncmp(url, "http://", 7) == 0 ? url + 7 : NULL;
+	const char *colon = h ? strchr(h, ':') : NULL;
+	if (!colon || (size_t)(colon - h) >= sizeof gw_host || (gw_port = atoi(colon + 1)) <= 0) {
+		printf("not ok - setup: AXR_IT_GATEWAY %s is not http://HOST:PORT\n", url);
+		exit(2);
+	}
+	memcpy(gw_host, h, (size_t)(colon - h));
+	gw_host[colon - h] = '\0';
+}
+
+int main(void)
+{
+	char alice_name[32], bob_name[32];
+	long long started = it_now_ms();
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	gateway = it_env("AXR_IT_GATEWAY");
+	parse_gateway(gateway);
+	snprintf(base_url, sizeof base_url, "%s/v1", gateway);
+	arena = axr_arena_new(0);
+	if (!arena) {
+		printf("not ok - setup: no memory\n");
+		return 2;
+	}
+	snprintf(alice_name, sizeof alice_name, "alice-%d", (int)getpid());
+	snprintf(bob_name, sizeof bob_name, "bob-%d", (int)getpid());
+	alice.name = alice_name;
+	alice.password = "alice-journey-password";
+	bob.name = bob_name;
+	bob.password = "bob-journey-password";
+	admin.name = it_env("AXR_IT_ADMIN_NAME");
+	admin.password = it_env("AXR_IT_ADMIN_PASSWORD");
+	anon = it_client(base_url, NULL);
+	alice.client = it_client(base_url, NULL);
+	bob.client = it_client(base_url, NULL);
+	admin.client = it_client(base_url, NULL);
+
+	step_register();
+	step_login();
+	step_admin_login();
+	step_websocket();
+	step_achievement_progress();
+	step_achievement_unlock();
+	step_achievement_event();
+	step_mint();
+	step_purchase();
+	step_friend_register();
+	step_friend_websocket();
+	step_transfer_propose();
+	step_transfer_approve();
+	step_match_queue();
+	step_match_found();
+	step_match_event();
+	step_refresh();
+	step_logout();
+
+	printf("# journey: %d passed, %d failed, %lld ms\n", it_passed_cases, it_failed_cases, it_now_ms() - started);
+	if (alice.ws >= 0)
+		close(alice.ws);
+	if (bob.ws >= 0)
+		close(bob.ws);
+	axr_client_free(anon);
+	axr_client_free(alice.client);
+	axr_client_free(bob.client);
+	axr_client_free(admin.client);
+	axr_arena_free(arena);
+	return it_exit_status();
+}

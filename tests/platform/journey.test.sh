@@ -1,0 +1,46 @@
+#!/bin/sh
+# journey.test.sh: a player's whole journey through nginx with the generated C clients
+# (build/itests/journey, tests/integration/journey.c) against the whole platform of
+# tests/lib/platform.sh: register, log in, the notification websocket, an achievement
+# unlocked (its event on the websocket), an admin mint, a purchase, a gift the friend
+# approves, a 1v1 match (its event on the websocket), refresh and logout. Prints the
+# program's lines; exits non-zero when a step failed.
+set -u
+ROOT=${AXR_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+BUILD=${AXR_BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+cd "$ROOT" || exit 2
+JOURNEY=$BUILD/itests/journey
+
+. "$ROOT/tests/lib/platform.sh"
+trap platform_down EXIT
+trap 'exit 130' INT TERM
+
+for f in "$JOURNEY" "$BUILD/tools/bus_publish" "$BUILD/bin/axr-account" "$BUILD/bin/axr-achievement" \
+	"$BUILD/bin/axr-economy" "$BUILD/bin/axr-matchmaking" "$BUILD/bin/axr-notification"; do
+	if [ ! -x "$f" ]; then
+		echo "not ok - journey_setup: $f is not built (run make)"
+		exit 1
+	fi
+done
+
+t0=$(date +%s)
+if ! platform_up; then
+	echo "not ok - journey_platform_up: $(tail -n 15 "$PLAT_DIR/up.out" | tr '\n' ' ')"
+	exit 1
+fi
+echo "# platform up in $(($(date +%s) - t0)) s (gateway $PLAT_GATEWAY)"
+
+AXR_IT_GATEWAY=$PLAT_GATEWAY AXR_IT_ADMIN_NAME=$PLAT_ADMIN_NAME AXR_IT_ADMIN_PASSWORD=$PLAT_ADMIN_PASSWORD \
+	AXR_IT_REDIS_URL=$PLAT_REDIS_URL AXR_BUILD=$BUILD timeout 60 "$JOURNEY"
+rc=$?
+if [ "$rc" -ne 0 ]; then
+	echo "# journey exited $rc; service logs: $PLAT_RUN/logs (last lines follow)"
+	for log in "$PLAT_RUN"/logs/*.log; do
+		[ -f "$log" ] || continue
+		echo "# --- $(basename "$log")"
+		tail -n 5 "$log" | sed 's/^/#   /'
+	done
+	[ "$rc" -eq 124 ] && echo "not ok - journey_finished: build/itests/journey ran past 60 s"
+fi
+exit "$rc"

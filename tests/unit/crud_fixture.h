@@ -14,7 +14,7 @@
 #include "jwt.h"
 #include "request.h"
 #include "server_internal.h"
-#include "stack_helper.h"
+#include "tests/unit/fresh_db.h"
 
 /*
  * The tables below are what axrgen will emit for a spec like
@@ -166,92 +166,6 @@ static inline void fix_caller_free(fix_caller_t *c)
 	memset(c, 0, sizeof *c);
 }
 
-/* ---- private databases -------------------------------------------------------- */
-
-typedef struct fix_db {
-	axr_test_server_t own;  /* started when AXR_TEST_DATABASE_URL is unset */
-	const char *admin_url;  /* the server's maintenance database */
-	char name[64];          /* our database */
-	char url[512];
-} fix_db_t;
-
-/* `admin_url` with its database replaced by `db`. */
-static inline void fix_db_url(const char *admin_url, const char *db, char *out, size_t cap)
-{
-	const char *scheme = strstr(admin_url, "://");
-	if (scheme == NULL) { /* key=value form: a later dbname wins */
-		snprintf(out, cap, "%s dbname=%s", admin_url, db);
-		return;
-	}
-	const char *slash = strchr(scheme + 3, '/');
-	const char *query = strchr(scheme + 3, '?');
-	if (slash == NULL || (query && slash > query))
-		slash = query ? query : admin_url + strlen(admin_url);
-	const char *rest = query ? query : "";
-	snprintf(out, cap, "%.*s/%s%s", (int)(slash - admin_url), admin_url, db, rest);
-}
-
-static inline int fix_admin_exec(const char *url, const char *sql)
-{
-	axr_db_t *db = NULL;
-	int rc = axr_db_new(url, NULL, &db);
-	if (rc == 0)
-		rc = axr_db_exec(db, NULL, sql, 0, NULL, NULL, NULL, NULL);
-	if (rc != 0)
-		fprintf(stderr, "%s: %s\n", sql, db ? axr_db_last_error(db)->message : axr_strerror(rc));
-	axr_db_free(db);
-	return rc;
-}
-
-/* Creates a fresh database named after `tag` and the pid. 0 or -1. */
-static inline int fix_db_create(fix_db_t *d, const char *tag)
-{
-	char sql[160];
-	memset(d, 0, sizeof *d);
-	d->admin_url = axr_test_shared_url("AXR_TEST_DATABASE_URL", &d->own, true);
-	if (d->admin_url == NULL)
-		return -1;
-	snprintf(d->name, sizeof d->name, "axr_t_%s_%ld", tag, (long)getpid());
-	fix_db_url(d->admin_url, d->name, d->url, sizeof d->url);
-	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", d->name);
-	if (fix_admin_exec(d->admin_url, sql) != 0)
-		return -1;
-	snprintf(sql, sizeof sql, "CREATE DATABASE %s TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'",
-	         d->name);
-	return fix_admin_exec(d->admin_url, sql) == 0 ? 0 : -1;
-}
-
-static inline void fix_db_destroy(fix_db_t *d)
-{
-	char sql[160];
-	if (d->admin_url && d->name[0]) {
-		snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", d->name);
-		fix_admin_exec(d->admin_url, sql);
-	}
-	axr_test_server_destroy(&d->own);
-	memset(d, 0, sizeof *d);
-}
-
-/* Runs `sql` on `db`; fails the test with the server's message. */
-#define fix_sql(db, sql)                                                                            \
-	do {                                                                                            \
-		int rc_ = axr_db_exec((db), NULL, (sql), 0, NULL, NULL, NULL, NULL);                        \
-		if (rc_ != 0)                                                                               \
-			print_error("%s -> %s: %s\n", (sql), axr_errname(rc_), axr_db_last_error(db)->message); \
-		assert_int_equal(rc_, 0);                                                                   \
-	} while (0)
-
-/* One int64 from a query. */
-static inline int64_t fix_scalar(axr_db_t *db, const char *sql)
-{
-	axr_db_result_t *r = NULL;
-	int64_t v = -1;
-	if (axr_db_exec(db, NULL, sql, 0, NULL, NULL, NULL, &r) == 0)
-		axr_db_result_int64(r, 0, 0, &v);
-	else
-		fprintf(stderr, "%s: %s\n", sql, axr_db_last_error(db)->message);
-	axr_db_result_free(r);
-	return v;
-}
+/* Private databases: tests/unit/fresh_db.h (axr_test_db_create/destroy, axr_test_sql, axr_test_db_scalar). */
 
 #endif

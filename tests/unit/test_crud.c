@@ -17,7 +17,7 @@
 #include "format.h"
 #include "row.h"
 
-static fix_db_t fdb;
+static axr_test_db_t fdb;
 static axr_db_t *db;
 static fix_caller_t alice, bob, admin, anon, oper;
 
@@ -50,7 +50,7 @@ static void record_change(axr_request_t *req, const axr_entity_t *e, int action,
 static int group_setup(void **state)
 {
 	(void)state;
-	if (fix_db_create(&fdb, "crud") != 0 || axr_db_new(fdb.url, NULL, &db) != 0)
+	if (axr_test_db_create(&fdb, "axr_t", "crud", "LC_COLLATE 'C' LC_CTYPE 'C'") != 0 || axr_db_new(fdb.url, NULL, &db) != 0)
 		return -1;
 	fix_caller_init(&alice, FIX_USER_A, NULL);
 	fix_caller_init(&bob, FIX_USER_B, "player");
@@ -71,7 +71,7 @@ static int group_teardown(void **state)
 	fix_caller_free(&oper);
 	axr_db_free(db);
 	axr_crud_cache_free();
-	fix_db_destroy(&fdb);
+	axr_test_db_destroy(&fdb);
 	return 0;
 }
 
@@ -195,7 +195,7 @@ static void test_crud_create_assigns_uid_dates_version_owner_and_defaults(void *
 	assert_string_equal(fix_response_header(&alice, "ETag"), "\"0\"");
 	assert_int_equal(changes[AXR_CRUD_ACTION_CREATE], 1);
 	assert_string_equal(last_change_name, "sword");
-	assert_int_equal(fix_scalar(db, "SELECT count(*) FROM item WHERE name = 'sword' AND version = 0"), 1);
+	assert_int_equal(axr_test_db_scalar(db, "SELECT count(*) FROM item WHERE name = 'sword' AND version = 0"), 1);
 }
 
 static void test_crud_create_round_trips_every_column_type(void **state)
@@ -243,7 +243,7 @@ static void test_crud_create_for_another_user_is_403_unless_trusted(void **state
 	axr_crud_result_t res;
 	assert_answer(&alice, axr_crud_create(fix_call(&alice, NULL), db, &fix_item, &it.base, &res), AXR_EFORBIDDEN);
 	assert_body_has(&alice, "\"path\":\"/ownerUid\"");
-	assert_int_equal(fix_scalar(db, "SELECT count(*) FROM item"), 0);
+	assert_int_equal(axr_test_db_scalar(db, "SELECT count(*) FROM item"), 0);
 	/* Naming yourself (any case) is fine. */
 	it.owner_uid = "AAAAAAAA-0000-4000-8000-000000000001";
 	assert_answer(&alice, axr_crud_create(fix_call(&alice, NULL), db, &fix_item, &it.base, &res), 0);
@@ -290,7 +290,7 @@ static void test_crud_create_maps_constraint_violations_to_fields(void **state)
 	assert_answer(&alice, axr_crud_create(fix_call(&alice, NULL), db, &fix_item, NULL, &res), AXR_EVALIDATION);
 	/* No SQL or server text leaks into an answer. */
 	assert_null(strstr(fix_body(&alice), "INSERT"));
-	assert_int_equal(fix_scalar(db, "SELECT count(*) FROM item"), 2);
+	assert_int_equal(axr_test_db_scalar(db, "SELECT count(*) FROM item"), 2);
 }
 
 static void test_crud_get_by_uid_or_identifier(void **state)
@@ -344,7 +344,7 @@ static void test_crud_other_users_rows_are_404_and_invisible(void **state)
 	assert_int_equal(res.count, 1);
 	assert_string_equal(fix_response_header(&bob, "X-Total-Count"), "1");
 	/* The row is untouched and the owner and admin still see it. */
-	assert_int_equal(fix_scalar(db, "SELECT count(*) FROM item WHERE name = 'secret' AND version = 0"), 1);
+	assert_int_equal(axr_test_db_scalar(db, "SELECT count(*) FROM item WHERE name = 'secret' AND version = 0"), 1);
 	assert_answer(&alice, axr_crud_get(fix_call(&alice, NULL), db, &fix_item, uid, &res), 0);
 	assert_answer(&admin, axr_crud_get(fix_call(&admin, NULL), db, &fix_item, uid, &res), 0);
 	expect_list(&admin, "sort=name", "bobs,secret");
@@ -380,7 +380,7 @@ static void test_crud_update_replaces_and_bumps_version(void **state)
 	assert_string_equal(row->note, "none");
 	assert_string_equal(row->owner_uid, FIX_USER_A);
 	assert_string_equal(row->date_created, created);
-	assert_int_equal(fix_scalar(db, "SELECT count(*) FROM item WHERE date_modified > date_created"), 1);
+	assert_int_equal(axr_test_db_scalar(db, "SELECT count(*) FROM item WHERE date_modified > date_created"), 1);
 	assert_string_equal(fix_response_header(&alice, "ETag"), "\"1\"");
 	assert_int_equal(changes[AXR_CRUD_ACTION_UPDATE], 1);
 
@@ -458,7 +458,7 @@ static void test_crud_concurrent_updates_of_one_version_one_wins_one_conflicts(v
 	create_item(&alice, "contested", 1, uid);
 	for (int round = 0; round < 5; round++) {
 		if (round > 0)
-			fix_sql(db, "UPDATE item SET version = 0");
+			axr_test_sql(db, "UPDATE item SET version = 0");
 		pthread_barrier_t start;
 		pthread_barrier_init(&start, NULL, 2);
 		racer_t r[2] = {{.uid = uid, .name = "one", .start = &start}, {.uid = uid, .name = "two", .start = &start}};
@@ -475,7 +475,7 @@ static void test_crud_concurrent_updates_of_one_version_one_wins_one_conflicts(v
 		assert_int_equal(ok, 1);
 		assert_int_equal(conflict, 1);
 		assert_int_equal(r[0].rc ? r[0].status : r[1].status, 409);
-		assert_int_equal(fix_scalar(db, "SELECT version FROM item"), 1);
+		assert_int_equal(axr_test_db_scalar(db, "SELECT version FROM item"), 1);
 	}
 }
 
@@ -502,7 +502,7 @@ static void test_crud_delete_checks_owner_and_version(void **state)
 	/* The admin deletes anyone's row. */
 	create_item(&bob, "elixir", 1, uid);
 	assert_answer(&admin, axr_crud_delete(fix_call(&admin, NULL), db, &fix_item, uid, &res), 0);
-	assert_int_equal(fix_scalar(db, "SELECT count(*) FROM item"), 0);
+	assert_int_equal(axr_test_db_scalar(db, "SELECT count(*) FROM item"), 0);
 	assert_int_equal(changes[AXR_CRUD_ACTION_DELETE], 2);
 }
 
@@ -515,7 +515,7 @@ static void test_crud_truncate_is_for_trusted_roles_only(void **state)
 	create_item(&bob, "t3", 3, NULL);
 	assert_answer(&alice, axr_crud_truncate(fix_call(&alice, NULL), db, &fix_item, NULL, &res), AXR_EFORBIDDEN);
 	assert_answer(&anon, axr_crud_truncate(fix_call(&anon, NULL), db, &fix_item, NULL, &res), AXR_EUNAUTHORIZED);
-	assert_int_equal(fix_scalar(db, "SELECT count(*) FROM item"), 3);
+	assert_int_equal(axr_test_db_scalar(db, "SELECT count(*) FROM item"), 3);
 	assert_answer(&admin, axr_crud_truncate(fix_call(&admin, "limit=1"), db, &fix_item, NULL, &res), AXR_EVALIDATION);
 	assert_answer(&admin, axr_crud_truncate(fix_call(&admin, "nope=1"), db, &fix_item, NULL, &res), AXR_EVALIDATION);
 	assert_answer(&admin, axr_crud_truncate(fix_call(&admin, "quantity=gte(2)"), db, &fix_item, NULL, &res), 0);
@@ -662,7 +662,7 @@ static void test_crud_injection_attempts_are_400_and_the_table_survives(void **s
 	/* SQL in a value is data: it matches nothing and harms nothing. */
 	expect_list(&alice, "name=%27%3B%20DROP%20TABLE%20item%3B%20--", "");
 	expect_list(&alice, "name=like(%25%27%20OR%20%271%27%3D%271)", "");
-	assert_int_equal(fix_scalar(db, "SELECT count(*) FROM item"), 10);
+	assert_int_equal(axr_test_db_scalar(db, "SELECT count(*) FROM item"), 10);
 }
 
 static void test_crud_errors_are_safe_when_the_database_is_down(void **state)
@@ -739,7 +739,7 @@ static void test_crud_run_dispatches_every_kind(void **state)
 	assert_answer(&anon, axr_crud_run(fix_call(&anon, NULL), db, &fix_gadget, AXR_CRUD_COUNT, NULL, NULL, &res), 0);
 	assert_int_equal(res.count, 1);
 	assert_answer(&anon, axr_crud_run(fix_call(&anon, NULL), db, &fix_gadget, AXR_CRUD_DELETE, uid, NULL, &res), 0);
-	assert_int_equal(fix_scalar(db, "SELECT count(*) FROM gadget"), 0);
+	assert_int_equal(axr_test_db_scalar(db, "SELECT count(*) FROM gadget"), 0);
 }
 
 static void test_crud_fixed_statements_are_named_and_prepared_once_per_connection(void **state)
@@ -764,10 +764,10 @@ static void test_crud_fixed_statements_are_named_and_prepared_once_per_connectio
 	assert_int_equal(axr_db_prepare(fresh, "axr:gadget:get:own", "SELECT 1", 0), 0);
 	for (int i = 0; i < 3; i++) {
 		assert_answer(&alice, axr_crud_get(fix_call(&alice, NULL), fresh, &fix_item, uid, &res), 0);
-		assert_int_equal(fix_scalar(fresh, "SELECT count(*) FROM pg_prepared_statements"), 1);
+		assert_int_equal(axr_test_db_scalar(fresh, "SELECT count(*) FROM pg_prepared_statements"), 1);
 	}
 	assert_answer(&alice, axr_crud_get(fix_call(&alice, NULL), fresh, &fix_item, "prepared", &res), 0);
-	assert_int_equal(fix_scalar(fresh, "SELECT count(*) FROM pg_prepared_statements"), 2);
+	assert_int_equal(axr_test_db_scalar(fresh, "SELECT count(*) FROM pg_prepared_statements"), 2);
 	axr_db_free(fresh);
 }
 

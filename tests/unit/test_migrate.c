@@ -15,7 +15,7 @@
 #include "crud_fixture.h"
 #include "migrate.h"
 
-static fix_db_t fdb;
+static axr_test_db_t fdb;
 static axr_db_t *db;
 static char dir[256]; /* hand-written migrations of the test service */
 
@@ -75,7 +75,9 @@ static int group_setup(void **state)
 	snprintf(dir, sizeof dir, "%s/axr-migrate.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (mkdtemp(dir) == NULL)
 		return -1;
-	return fix_db_create(&fdb, "migrate") == 0 && axr_db_new(fdb.url, NULL, &db) == 0 ? 0 : -1;
+	if (axr_test_db_create(&fdb, "axr_t", "migrate", "LC_COLLATE 'C' LC_CTYPE 'C'") != 0)
+		return -1;
+	return axr_db_new(fdb.url, NULL, &db) == 0 ? 0 : -1;
 }
 
 static int group_teardown(void **state)
@@ -87,7 +89,7 @@ static int group_teardown(void **state)
 		fprintf(stderr, "could not remove %s\n", dir);
 	axr_db_free(db);
 	axr_crud_cache_free();
-	fix_db_destroy(&fdb);
+	axr_test_db_destroy(&fdb);
 	return 0;
 }
 
@@ -150,7 +152,7 @@ static void assert_refused(const axr_entity_t *const *entities, size_t n, int co
 
 static int64_t count_of(const char *sql)
 {
-	return fix_scalar(db, sql);
+	return axr_test_db_scalar(db, sql);
 }
 
 static int64_t column_exists(const char *table, const char *column)
@@ -254,7 +256,7 @@ static void test_migrate_adds_a_property_and_keeps_the_data(void **state)
 	(void)state;
 	axr_migrate_report_t rep;
 	assert_migrates(v1, 2, &rep);
-	fix_sql(db, "INSERT INTO gadget (label, weight, color) VALUES ('old', 3, 'red')");
+	axr_test_sql(db, "INSERT INTO gadget (label, weight, color) VALUES ('old', 3, 'red')");
 	const axr_entity_t *const next[] = {&fix_item, &gadget_v2};
 	assert_migrates(next, 2, &rep);
 	assert_false(rep.noop);
@@ -275,7 +277,7 @@ static void test_migrate_refuses_to_drop_a_removed_property(void **state)
 	(void)state;
 	axr_migrate_report_t rep;
 	assert_migrates(v1, 2, &rep);
-	fix_sql(db, "INSERT INTO gadget (label, color) VALUES ('keep', 'blue')");
+	axr_test_sql(db, "INSERT INTO gadget (label, color) VALUES ('keep', 'blue')");
 	const axr_entity_t *const next[] = {&fix_item, &gadget_v3};
 	char path[300];
 	snprintf(path, sizeof path, "%s/001_<what_it_does>.sql", dir);
@@ -319,7 +321,7 @@ static void test_migrate_new_required_column_needs_a_default_or_an_empty_table(v
 	assert_int_equal(count_of("SELECT count(*) FROM information_schema.columns WHERE table_name = 'gadget'"
 	                          " AND column_name = 'code' AND is_nullable = 'NO'"), 1);
 	/* Made optional again: NOT NULL is dropped, nothing lost. */
-	fix_sql(db, "INSERT INTO gadget (label, code) VALUES ('g', 'c')");
+	axr_test_sql(db, "INSERT INTO gadget (label, code) VALUES ('g', 'c')");
 	static const axr_column_t opt_cols[] = {
 		GADGET_BASE, color_col, tags_col, {.name = "code", .json_name = "code", .type = AXR_COL_TEXT, .field = 11}};
 	GADGET(optional, opt_cols);
@@ -330,9 +332,9 @@ static void test_migrate_new_required_column_needs_a_default_or_an_empty_table(v
 	                          " AND column_name = 'code' AND is_nullable = 'YES'"), 1);
 	/* Required again: fine while no row is NULL, refused once one is. */
 	assert_migrates(next, 2, &rep);
-	fix_sql(db, "ALTER TABLE gadget ALTER COLUMN code DROP NOT NULL");
-	fix_sql(db, "INSERT INTO gadget (label) VALUES ('nocode')");
-	fix_sql(db, "DELETE FROM axr_migrations");
+	axr_test_sql(db, "ALTER TABLE gadget ALTER COLUMN code DROP NOT NULL");
+	axr_test_sql(db, "INSERT INTO gadget (label) VALUES ('nocode')");
+	axr_test_sql(db, "DELETE FROM axr_migrations");
 	assert_refused(next, 2, AXR_ECONFIG, "column \"code\" became required but holds NULLs", NULL);
 }
 
@@ -341,14 +343,14 @@ static void test_migrate_failing_ddl_stops_with_the_server_message(void **state)
 	(void)state;
 	axr_migrate_report_t rep;
 	assert_migrates(v1, 2, &rep);
-	fix_sql(db, "INSERT INTO gadget (label, weight) VALUES ('dup', 1), ('dup', -2)");
+	axr_test_sql(db, "INSERT INTO gadget (label, weight) VALUES ('dup', 1), ('dup', -2)");
 	const axr_entity_t *const next[] = {&fix_item, &gadget_v6};
 	assert_refused(next, 2, AXR_ECONFIG, "gadget_weight_check", "failed: [23514]", NULL);
-	fix_sql(db, "UPDATE gadget SET weight = 2 WHERE weight < 0");
+	axr_test_sql(db, "UPDATE gadget SET weight = 2 WHERE weight < 0");
 	assert_refused(next, 2, AXR_ECONFIG, "CREATE UNIQUE INDEX IF NOT EXISTS \"gadget_label_key\"", "[23505]", NULL);
 	/* Nothing of the failed runs stayed. */
 	assert_int_equal(count_of("SELECT count(*) FROM pg_constraint WHERE conname = 'gadget_weight_check'"), 0);
-	fix_sql(db, "UPDATE gadget SET label = 'dup2' WHERE weight = 2");
+	axr_test_sql(db, "UPDATE gadget SET label = 'dup2' WHERE weight = 2");
 	assert_migrates(next, 2, &rep);
 	assert_int_equal(rep.statements, 3); /* SET NOT NULL, the check, the unique index */
 }
@@ -358,7 +360,7 @@ static void test_migrate_applies_hand_written_files_once_in_order(void **state)
 	(void)state;
 	axr_migrate_report_t rep;
 	assert_migrates(v1, 2, &rep);
-	fix_sql(db, "INSERT INTO gadget (label, color) VALUES ('a', 'red')");
+	axr_test_sql(db, "INSERT INTO gadget (label, color) VALUES ('a', 'red')");
 	write_file("README.md", "not a migration");
 	write_file("002_drop_color.sql",
 	           "-- keep the colour in the label; then drop it; a ';' in a comment\n"

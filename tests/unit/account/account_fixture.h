@@ -19,7 +19,7 @@
 #include "err.h"
 #include "jwks.h"
 #include "jwt.h"
-#include "tests/unit/stack_helper.h"
+#include "tests/unit/fresh_db.h"
 
 #include "account.h"
 #include "account_entities.h"
@@ -29,10 +29,7 @@
 #define ACCT_T0 (INT64_C(1735689600) * 1000000) /* 2025-01-01T00:00:00Z */
 
 typedef struct acct_fix {
-	axr_test_server_t own;  /* started when AXR_TEST_DATABASE_URL is unset */
-	const char *admin_url;  /* the server's maintenance database */
-	char dbname[64];
-	char url[512];          /* our fresh database */
+	axr_test_db_t tdb;      /* our fresh database (tdb.url) */
 	axr_db_t *db;
 	account_config_t cfg;
 	account_t *acc;         /* cheap KDF (t=1, 64 KiB): behaviour, not cost */
@@ -57,34 +54,6 @@ static acct_fix_t F;
 static inline int64_t acct_clock(void *ctx)
 {
 	return *(const volatile int64_t *)ctx;
-}
-
-/* `admin_url` with its database replaced by `db`. */
-static inline void acct_db_url(const char *admin_url, const char *db, char *out, size_t cap)
-{
-	const char *scheme = strstr(admin_url, "://");
-	if (scheme == NULL) { /* key=value form: a later dbname wins */
-		snprintf(out, cap, "%s dbname=%s", admin_url, db);
-		return;
-	}
-	const char *slash = strchr(scheme + 3, '/');
-	const char *query = strchr(scheme + 3, '?');
-	if (slash == NULL || (query && slash > query))
-		slash = query ? query : admin_url + strlen(admin_url);
-	snprintf(out, cap, "%.*s/%s%s", (int)(slash - admin_url), admin_url, db, query ? query : "");
-}
-
-/* Runs one statement on a short-lived connection to `url`. */
-static inline int acct_exec_on(const char *url, const char *sql)
-{
-	axr_db_t *db = NULL;
-	int rc = axr_db_new(url, NULL, &db);
-	if (rc == 0)
-		rc = axr_db_exec(db, NULL, sql, 0, NULL, NULL, NULL, NULL);
-	if (rc != 0)
-		fprintf(stderr, "%s: %s\n", sql, db ? axr_db_last_error(db)->message : axr_strerror(rc));
-	axr_db_free(db);
-	return rc;
 }
 
 /* The service's start-up migration on the database at `url`, as its generated
@@ -117,24 +86,12 @@ static inline account_t *acct_new_context(long opslimit, long memlimit)
 /* Group set-up: a fresh database named after `tag`, the schema, a context. */
 static inline int acct_setup(const char *tag)
 {
-	char sql[160], err[256];
+	char err[256];
 
 	memset(&F, 0, sizeof F);
 	F.now = ACCT_T0;
-	F.admin_url = axr_test_shared_url("AXR_TEST_DATABASE_URL", &F.own, true);
-	if (!F.admin_url)
-		return -1;
-	snprintf(F.dbname, sizeof F.dbname, "axr_t_acct_%s_%ld", tag, (long)getpid());
-	acct_db_url(F.admin_url, F.dbname, F.url, sizeof F.url);
-	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", F.dbname);
-	if (acct_exec_on(F.admin_url, sql) != 0)
-		return -1;
-	snprintf(sql, sizeof sql, "CREATE DATABASE %s TEMPLATE template0 ENCODING 'UTF8'", F.dbname);
-	if (acct_exec_on(F.admin_url, sql) != 0)
-		return -1;
-	/* A test database needs no durable commits: faster on a busy box. */
-	snprintf(sql, sizeof sql, "ALTER DATABASE %s SET synchronous_commit TO off", F.dbname);
-	if (acct_exec_on(F.admin_url, sql) != 0 || acct_migrate(F.url) != 0 || axr_db_new(F.url, NULL, &F.db) != 0)
+	if (axr_test_db_create(&F.tdb, "axr_t_acct", tag, NULL) != 0 || acct_migrate(F.tdb.url) != 0 ||
+	    axr_db_new(F.tdb.url, NULL, &F.db) != 0)
 		return -1;
 	if (account_config_load(&F.cfg, err, sizeof err) != 0) {
 		fprintf(stderr, "config: %s\n", err);
@@ -166,15 +123,10 @@ static inline int acct_setup(const char *tag)
 
 static inline int acct_teardown(void)
 {
-	char sql[160];
 	axr_jwt_verifier_free(F.verifier);
 	account_free(F.acc);
 	axr_db_free(F.db);
-	if (F.admin_url && F.dbname[0]) {
-		snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", F.dbname);
-		acct_exec_on(F.admin_url, sql);
-	}
-	axr_test_server_destroy(&F.own);
+	axr_test_db_destroy(&F.tdb);
 	memset(&F, 0, sizeof F);
 	return 0;
 }

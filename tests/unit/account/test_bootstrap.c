@@ -106,7 +106,7 @@ static void test_replicas_bootstrapping_at_once_create_one_admin(void **state)
 	racer_t r[N];
 	account_t *acc = admin_context("operator", "operator-password"); /* one per replica in life; shared here */
 	for (int i = 0; i < N; i++) {
-		r[i] = (racer_t){.acc = acc, .url = F.url};
+		r[i] = (racer_t){.acc = acc, .url = F.tdb.url};
 		assert_int_equal(pthread_create(&th[i], NULL, bootstrap_thread, &r[i]), 0);
 	}
 	int created = 0;
@@ -140,11 +140,11 @@ static void test_start_up_migration_applies_again_and_concurrently(void **state)
 	char sql[160];
 
 	/* A second database, empty, set up by N replicas at once. */
-	acct_db_url(F.admin_url, "axr_t_acct_schema_race", sql, sizeof sql);
+	axr_test_db_url(F.tdb.admin_url, "axr_t_acct_schema_race", sql, sizeof sql);
 	char url[512];
 	snprintf(url, sizeof url, "%s", sql);
-	assert_int_equal(acct_exec_on(F.admin_url, "DROP DATABASE IF EXISTS axr_t_acct_schema_race WITH (FORCE)"), 0);
-	assert_int_equal(acct_exec_on(F.admin_url, "CREATE DATABASE axr_t_acct_schema_race TEMPLATE template0"), 0);
+	assert_int_equal(axr_test_db_exec_on(F.tdb.admin_url, "DROP DATABASE IF EXISTS axr_t_acct_schema_race WITH (FORCE)"), 0);
+	assert_int_equal(axr_test_db_exec_on(F.tdb.admin_url, "CREATE DATABASE axr_t_acct_schema_race TEMPLATE template0"), 0);
 	for (int i = 0; i < N; i++) {
 		r[i] = (racer_t){.url = url};
 		assert_int_equal(pthread_create(&th[i], NULL, schema_thread, &r[i]), 0);
@@ -155,10 +155,10 @@ static void test_start_up_migration_applies_again_and_concurrently(void **state)
 			print_error("replica %d: %s\n", i, axr_errname(r[i].rc));
 		assert_int_equal(r[i].rc, 0);
 	}
-	assert_int_equal(acct_exec_on(F.admin_url, "DROP DATABASE axr_t_acct_schema_race WITH (FORCE)"), 0);
+	assert_int_equal(axr_test_db_exec_on(F.tdb.admin_url, "DROP DATABASE axr_t_acct_schema_race WITH (FORCE)"), 0);
 	/* And again on the fixture's database, with data in it. */
 	acct_register("still-here", "still@example.com", "still-password");
-	assert_rc(0, acct_migrate(F.url));
+	assert_rc(0, acct_migrate(F.tdb.url));
 	assert_int_equal(acct_scalar("SELECT count(*) FROM \"user\""), 1);
 	/* The hand-written tables came from migrations/account/, recorded once;
 	 * the entity tables from the generated step, its checksum recorded once. */

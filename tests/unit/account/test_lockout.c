@@ -143,7 +143,7 @@ static void test_a_concurrent_burst_checks_at_most_five_passwords(void **state)
 	pthread_t th[N];
 	burst_t b[N];
 	for (int i = 0; i < N; i++) {
-		b[i] = (burst_t){.url = F.url};
+		b[i] = (burst_t){.url = F.tdb.url};
 		assert_int_equal(pthread_create(&th[i], NULL, burst_thread, &b[i]), 0);
 	}
 	int refused = 0, checked = 0;

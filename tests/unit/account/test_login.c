@@ -197,7 +197,7 @@ static void test_device_concurrent_first_uses_create_one_account(void **state)
 	pthread_t th[N];
 	device_race_t d[N];
 	for (int i = 0; i < N; i++) {
-		d[i] = (device_race_t){.url = F.url, .device = "race-device-0000000000000001"};
+		d[i] = (device_race_t){.url = F.tdb.url, .device = "race-device-0000000000000001"};
 		assert_int_equal(pthread_create(&th[i], NULL, device_race_thread, &d[i]), 0);
 	}
 	int created = 0;

@@ -19,7 +19,7 @@
 #include "db.h"
 #include "err.h"
 #include "migrate.h"
-#include "tests/unit/stack_helper.h"
+#include "tests/unit/fresh_db.h"
 
 #include "achievement.h"
 
@@ -56,10 +56,7 @@ static const achievement_caller_t achv_alice = {.uid = ACHV_ALICE};
 static const achievement_caller_t achv_bob = {.uid = ACHV_BOB};
 
 typedef struct achv_fix {
-	axr_test_server_t own; /* started when AXR_TEST_DATABASE_URL is unset */
-	const char *admin_url;
-	char name[64];
-	char url[512];
+	axr_test_db_t tdb;     /* our fresh database (tdb.url) */
 	axr_db_t *db;
 	axr_arena_t *arena;    /* per test */
 } achv_fix_t;
@@ -76,59 +73,20 @@ static achv_fix_t F;
 		assert_int_equal(rc_, (want));                                                                 \
 	} while (0)
 
-/* Runs `sql` on a short-lived connection to `url`. */
-static inline int achv_exec_on(const char *url, const char *sql)
-{
-	axr_db_t *db = NULL;
-	int rc = axr_db_new(url, NULL, &db);
-	if (rc == 0)
-		rc = axr_db_exec(db, NULL, sql, 0, NULL, NULL, NULL, NULL);
-	if (rc != 0)
-		fprintf(stderr, "%s: %s\n", sql, db ? axr_db_last_error(db)->message : axr_strerror(rc));
-	axr_db_free(db);
-	return rc;
-}
-
-/* The URL of database `name` on the server of `admin_url` (URL or key=value form). */
-static inline void achv_db_url(const char *admin_url, const char *name, char *out, size_t cap)
-{
-	const char *scheme = strstr(admin_url, "://");
-	if (scheme == NULL) {
-		snprintf(out, cap, "%s dbname=%s", admin_url, name); /* a later dbname wins */
-		return;
-	}
-	size_t host_end = strcspn(scheme + 3, "/?") + (size_t)(scheme + 3 - admin_url);
-	const char *query = strchr(admin_url + host_end, '?');
-	snprintf(out, cap, "%.*s/%s%s", (int)host_end, admin_url, name, query ? query : "");
-}
-
 /* A fresh database `axr_t_achv_<tag>_<pid>` with the entity tables and the
  * hand-written migrations; F.db connected to it. 0 or -1. */
 static inline int achv_setup(const char *tag)
 {
 	axr_migrate_options_t mo = {.service = "achievement", .dir = "migrations/achievement"};
 	axr_migrate_report_t report;
-	char sql[200];
 	int rc = 0;
 
 	memset(&F, 0, sizeof F);
-	F.admin_url = axr_test_shared_url("AXR_TEST_DATABASE_URL", &F.own, true);
-	if (F.admin_url == NULL)
-		return -1;
-	snprintf(F.name, sizeof F.name, "axr_t_achv_%s_%ld", tag, (long)getpid());
-	achv_db_url(F.admin_url, F.name, F.url, sizeof F.url);
-	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", F.name);
-	if (achv_exec_on(F.admin_url, sql) != 0)
-		return -1;
-	snprintf(sql, sizeof sql, "CREATE DATABASE %s TEMPLATE template0 ENCODING 'UTF8'", F.name);
-	if (achv_exec_on(F.admin_url, sql) != 0)
-		return -1;
-	snprintf(sql, sizeof sql, "ALTER DATABASE %s SET synchronous_commit TO off", F.name);
-	if (achv_exec_on(F.admin_url, sql) != 0 || axr_db_new(F.url, NULL, &F.db) != 0)
+	if (axr_test_db_create(&F.tdb, "axr_t_achv", tag, NULL) != 0 || axr_db_new(F.tdb.url, NULL, &F.db) != 0)
 		return -1;
 	for (size_t i = 0; rc == 0 && i < sizeof achv_entity_ddl / sizeof achv_entity_ddl[0]; i++)
 		rc = axr_db_exec(F.db, NULL, achv_entity_ddl[i], 0, NULL, NULL, NULL, NULL);
-	if (rc == 0 && (rc = axr_migrate_url(F.url, &mo, &report)) != 0)
+	if (rc == 0 && (rc = axr_migrate_url(F.tdb.url, &mo, &report)) != 0)
 		fprintf(stderr, "migrations/achievement: %s: %s\n", axr_errname(rc), report.message);
 	if (rc == 0 && report.files_applied != 1) {
 		fprintf(stderr, "migrations/achievement: %d files applied, want 1\n", report.files_applied);
@@ -139,13 +97,8 @@ static inline int achv_setup(const char *tag)
 
 static inline int achv_teardown(void)
 {
-	char sql[200];
 	axr_db_free(F.db);
-	if (F.admin_url != NULL && F.name[0] != '\0') {
-		snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", F.name);
-		achv_exec_on(F.admin_url, sql);
-	}
-	axr_test_server_destroy(&F.own);
+	axr_test_db_destroy(&F.tdb);
 	memset(&F, 0, sizeof F);
 	return 0;
 }
@@ -269,7 +222,7 @@ static inline void *achv_racer_run(void *arg)
 	axr_db_t *db = NULL;
 	axr_arena_t *arena = axr_arena_new(0);
 
-	r->rc = arena ? axr_db_new(F.url, NULL, &db) : AXR_ENOMEM;
+	r->rc = arena ? axr_db_new(F.tdb.url, NULL, &db) : AXR_ENOMEM;
 	if (r->rc == 0)
 		r->rc = axr_db_connect(db); /* connected before the start line */
 	pthread_barrier_wait(r->start);

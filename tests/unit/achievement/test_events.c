@@ -79,7 +79,7 @@ static void test_an_event_counts_once_per_user_whatever_the_replicas(void **stat
 	                      &n));
 	assert_int_equal(n, 1);
 	/* Another replica receives the same event: nothing more. */
-	assert_int_equal(axr_db_new(F.url, NULL, &replica), 0);
+	assert_int_equal(axr_db_new(F.tdb.url, NULL, &replica), 0);
 	achievement_event_t ev = {.service = "economy", .type = "Transaction", .action = "create",
 	                          .owner_uid = ACHV_ALICE, .event_id = "economy/Transaction/create/t1/v0"};
 	assert_int_equal(achievement_on_event(replica, F.arena, &ev, &outs, &n), 0);

@@ -396,10 +396,10 @@ static void test_store_round_skips_tickets_another_replica_holds(void **state)
 	}
 	/* "replica 1" holds two tickets in an open transaction */
 	axr_db_t *replica = second_handle();
-	mm_sql(replica, "BEGIN");
+	axr_test_sql(replica, "BEGIN");
 	char sql[256];
 	snprintf(sql, sizeof sql, "SELECT uid FROM ticket WHERE uid IN ('%s', '%s') FOR UPDATE", t[0]->uid, t[1]->uid);
-	mm_sql(replica, sql);
+	axr_test_sql(replica, sql);
 	matchmaking_round_options_t opt = {.batch = 100};
 	matchmaking_matcher_config_init(&opt.matcher);
 	matchmaking_round_t round;
@@ -412,7 +412,7 @@ static void test_store_round_skips_tickets_another_replica_holds(void **state)
 	for (size_t i = 0; i < round.n_tickets; i++)
 		EXPECT_MSG(strcmp(round.tickets[i].ticket_uid, t[0]->uid) && strcmp(round.tickets[i].ticket_uid, t[1]->uid),
 		           "ticket %s was held by the other replica", round.tickets[i].ticket_uid);
-	mm_sql(replica, "COMMIT");
+	axr_test_sql(replica, "COMMIT");
 	assert_int_equal(matchmaking_store_round(db, arena, &opt, &round), 0);
 	assert_int_equal(round.n_matches, 1);
 	mm_expect_scalar(db, 0, "SELECT count(*) FROM ticket WHERE status = 'QUEUED'");
@@ -452,8 +452,8 @@ static void test_store_cancel_waiting_on_the_matcher_loses_cleanly(void **state)
 	matchmaking_ticket_row_t *ta = queue_on(db, &ain, 0), *tb = queue_on(db, &bin, 0);
 	/* the matcher's transaction, step by step: claim, then (later) commit MATCH_FOUND */
 	axr_db_t *matcher = second_handle();
-	mm_sql(matcher, "BEGIN");
-	mm_sql(matcher, "SELECT uid FROM ticket WHERE status = 'QUEUED' FOR UPDATE SKIP LOCKED");
+	axr_test_sql(matcher, "BEGIN");
+	axr_test_sql(matcher, "SELECT uid FROM ticket WHERE status = 'QUEUED' FOR UPDATE SKIP LOCKED");
 	canceller_t c = {.uid = ta->uid, .user = a[0]};
 	pthread_t th;
 	assert_int_equal(pthread_create(&th, NULL, cancel_thread, &c), 0);
@@ -464,8 +464,8 @@ static void test_store_cancel_waiting_on_the_matcher_loses_cleanly(void **state)
 	         " WHERE uid IN ('%s', '%s') AND status = 'QUEUED' RETURNING uid)"
 	         " UPDATE ticket_member SET queued = false WHERE ticket_uid IN (SELECT uid FROM t)",
 	         ta->uid, tb->uid);
-	mm_sql(matcher, sql);
-	mm_sql(matcher, "COMMIT");
+	axr_test_sql(matcher, sql);
+	axr_test_sql(matcher, "COMMIT");
 	pthread_join(th, NULL);
 	EXPECT_MSG(c.rc == AXR_ECONFLICT && c.status == MATCHMAKING_MATCH_FOUND,
 	           "cancel during the match -> %s with status %s, want CONFLICT and MATCH_FOUND", axr_errname(c.rc),
@@ -478,10 +478,10 @@ static void test_store_cancel_waiting_on_the_matcher_loses_cleanly(void **state)
 	matchmaking_ticket_new_t din = solo_ticket(d, 1000), ein = solo_ticket(e, 1000);
 	matchmaking_ticket_row_t *td = queue_on(db, &din, 0), *row = NULL;
 	queue_on(db, &ein, 0);
-	mm_sql(matcher, "BEGIN");
+	axr_test_sql(matcher, "BEGIN");
 	assert_int_equal(matchmaking_store_ticket_cancel(db, arena, td->uid, d[0], &row), 0);
 	mm_expect_scalar(matcher, 1, "SELECT count(*) FROM ticket WHERE status = 'QUEUED'");
-	mm_sql(matcher, "COMMIT");
+	axr_test_sql(matcher, "COMMIT");
 	axr_db_free(matcher);
 }
 

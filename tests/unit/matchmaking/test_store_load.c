@@ -85,7 +85,7 @@ static matchmaking_worker_t *start_worker(const matchmaking_round_options_t *rou
 static double wait_queue_empty(double limit_s)
 {
 	double t0 = axr_test_now_s();
-	while (mm_scalar(db, "SELECT count(*) FROM ticket WHERE status = 'QUEUED'") != 0) {
+	while (axr_test_db_scalar(db, "SELECT count(*) FROM ticket WHERE status = 'QUEUED'") != 0) {
 		double waited = axr_test_now_s() - t0;
 		EXPECT_MSG(waited < limit_s, "tickets still QUEUED after %.1f s", waited);
 		axr_test_sleep_ms(20);
@@ -189,8 +189,8 @@ static void test_two_workers_settle_a_thousand_tickets(void **state)
 	                 "SELECT count(*) FROM ticket t JOIN match m ON m.uid = t.match_uid"
 	                 " WHERE t.criteria <> m.criteria OR t.num_teams <> m.num_teams");
 	/* the workers reported each ticket once, and the same outcome as stored */
-	int64_t matched = mm_scalar(db, "SELECT count(*) FROM ticket WHERE status = 'MATCH_FOUND'");
-	int64_t n_matches = mm_scalar(db, "SELECT count(*) FROM match");
+	int64_t matched = axr_test_db_scalar(db, "SELECT count(*) FROM ticket WHERE status = 'MATCH_FOUND'");
+	int64_t n_matches = axr_test_db_scalar(db, "SELECT count(*) FROM match");
 	assert_int_equal(pub.n, N);
 	assert_int_equal(pub.matches, n_matches);
 	qsort(pub.uids, pub.n, sizeof *pub.uids, cmp_str);
@@ -278,7 +278,7 @@ static void test_cancels_racing_two_workers_end_cancelled_xor_matched(void **sta
 		assert_int_equal(matchmaking_store_ticket_get(db, arena, t[i].uid, NULL, &row), 0);
 		char sql[200];
 		snprintf(sql, sizeof sql, "SELECT count(*) FROM match WHERE tickets ? '%s'", t[i].uid);
-		int64_t in_matches = mm_scalar(db, sql);
+		int64_t in_matches = axr_test_db_scalar(db, sql);
 		if (t[i].rc == 0) {
 			cancelled++;
 			EXPECT_MSG(row->status == MATCHMAKING_CANCELLED && !row->match_uid && in_matches == 0,
@@ -302,7 +302,7 @@ static void test_cancels_racing_two_workers_end_cancelled_xor_matched(void **sta
 	mm_expect_scalar(db, 0, "SELECT count(*) FROM match WHERE jsonb_array_length(tickets) <> 2");
 	printf("# cancel race, %d tickets, 2 workers every 2 ms: %d cancels won, %d lost to the matcher (409), "
 	       "%d not cancelled; %lld matches\n",
-	       N, cancelled, lost, untouched, (long long)mm_scalar(db, "SELECT count(*) FROM match"));
+	       N, cancelled, lost, untouched, (long long)axr_test_db_scalar(db, "SELECT count(*) FROM match"));
 	EXPECT_MSG(cancelled > 0 && lost > 0, "the race did not happen both ways (%d won, %d lost)", cancelled, lost);
 	published_free(&pub);
 }
@@ -312,15 +312,15 @@ static void test_one_round_matches_ten_thousand_queued_5v5_tickets(void **state)
 	(void)state;
 	/* The bench scenario of the issue, in-process: 10,000 solo 5v5 tickets
 	 * already queued (waits 0-30 s), one round on one connection. */
-	mm_sql(db, "SELECT setseed(0.42)");
-	mm_sql(db, "INSERT INTO ticket (uid, date_created, date_modified, version, users, host_uid, criteria, statistics,"
+	axr_test_sql(db, "SELECT setseed(0.42)");
+	axr_test_sql(db, "INSERT INTO ticket (uid, date_created, date_modified, version, users, host_uid, criteria, statistics,"
 	           " num_teams, team_size, num_users, status, date_expires)"
 	           " SELECT gen_random_uuid(), now() - random() * interval '30 seconds', now(), 0, jsonb_build_array(u::text), u,"
 	           " '[{\"name\":\"mode\",\"value\":\"bench\"}]', jsonb_build_object('skillrating', floor(random() * 3000),"
 	           " 'latency', 10 + floor(random() * 140)), 2, '5', 1, 'QUEUED', now() + interval '120 seconds'"
 	           " FROM (SELECT gen_random_uuid() AS u FROM generate_series(1, 10000)) g");
-	mm_sql(db, "INSERT INTO ticket_member (ticket_uid, user_uid, queued) SELECT uid, host_uid, true FROM ticket");
-	mm_sql(db, "ANALYZE ticket");
+	axr_test_sql(db, "INSERT INTO ticket_member (ticket_uid, user_uid, queued) SELECT uid, host_uid, true FROM ticket");
+	axr_test_sql(db, "ANALYZE ticket");
 	matchmaking_round_options_t opt = {.batch = 10000};
 	matchmaking_matcher_config_init(&opt.matcher);
 	matchmaking_round_t round;

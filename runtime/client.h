@@ -74,8 +74,12 @@ struct event_base;
  *                           it names an axr_err with that status, else the
  *                           status's: 404 AXR_ENOTFOUND, 409 AXR_ECONFLICT,
  *                           ...), or an answer the operation does not allow
- *                           (another 2xx/3xx status, an undecodable body:
- *                           AXR_EPARSE). HTTP errors never use AXR_EIO,
+ *                           (a 3xx, a 2xx other than the
+ *                           operation's for a bodiless operation or
+ *                           without a body, an undecodable body:
+ *                           AXR_EPARSE; another 2xx with a body is
+ *                           decoded as the operation's answer, as the
+ *                           server sends it: axr_op_respond). HTTP errors never use AXR_EIO,
  *                           AXR_ETIMEOUT or AXR_ECLOSED.
  */
 typedef struct axr_client axr_client_t;
@@ -224,6 +228,13 @@ typedef struct axr_client_call_opts {
 	const char *request_id;    /* X-Request-Id to send ([A-Za-z0-9._-]{1,64}); NULL = random */
 	const char *const *headers;/* extra headers: name, value, name, value, ... */
 	size_t n_headers;          /* number of (name, value) pairs */
+	/* When non-NULL, filled once an answer arrived (whatever its status): the
+	 * status and the headers (ETag, X-Total-Count, Retry-After, ...) of the final
+	 * answer; the body is not kept (body "", body_len 0). The strings live in the
+	 * call's arena, so only calls given an arena get the headers (a NULL-arena
+	 * call fills the status only). Async calls fill it just before the callback:
+	 * it must outlive the call. Status 0: no answer arrived. */
+	struct axr_client_response *response;
 } axr_client_call_opts_t;
 
 /*

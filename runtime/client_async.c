@@ -177,6 +177,7 @@ static void axr__call_on_done(axr__exchange_t *x, int rc)
 {
 	axr__call_t *call = AXR__CALL_OF(x);
 	if (rc != 0) {
+		memset(&call->resp, 0, sizeof(call->resp)); /* no answer (a retry's may have failed) */
 		axr__client_fail(&call->err, call->arena, AXR_CLIENT_ERR_NETWORK, rc, "%s", x->why[0] ? x->why : axr_strerror(rc));
 		call->err.request_id = axr_arena_strdup(call->arena, call->request_id);
 		if (call->kind == AXR__CALL_REFRESH)
@@ -212,9 +213,27 @@ static void axr__call_on_done(axr__exchange_t *x, int rc)
 	}
 }
 
+/* Fills the caller's axr_client_call_opts_t.response: status always, headers
+ * only when they live in the caller's arena. */
+static void axr__call_give_response(axr__call_t *call)
+{
+	axr_client_response_t *r = call->resp_out;
+	memset(r, 0, sizeof(*r));
+	r->status = call->resp.status;
+	r->body = "";
+	if (call->own_arena == NULL && r->status != 0) {
+		r->content_type = call->resp.content_type;
+		r->request_id = call->resp.request_id;
+		r->headers = call->resp.headers;
+		r->n_headers = call->resp.n_headers;
+	}
+}
+
 void axr__call_finish(axr__call_t *call, int rc)
 {
 	axr_client_error_t *err = &call->err;
+	if (call->resp_out)
+		axr__call_give_response(call);
 	call->rc = rc;
 	call->done = true;
 	if (rc == 0) {
@@ -302,6 +321,8 @@ int axr__call_options(axr__call_t *call, const axr_client_call_opts_t *opts)
 		return axr__client_fail(&call->err, call->arena, AXR_CLIENT_ERR_LOCAL, AXR_EINVAL, "negative timeout");
 	if (opts->timeout_ms > 0)
 		call->timeout_ms = opts->timeout_ms;
+	if ((call->resp_out = opts->response) != NULL)
+		memset(call->resp_out, 0, sizeof(*call->resp_out));
 	if (opts->request_id) {
 		if (!axr__request_id_ok(opts->request_id))
 			return axr__client_fail(&call->err, call->arena, AXR_CLIENT_ERR_LOCAL, AXR_EINVAL,
@@ -347,6 +368,8 @@ int axr_client_send(axr_client_t *c, const axr_client_request_t *req, const axr_
 {
 	if (resp)
 		memset(resp, 0, sizeof(*resp));
+	if (opts && opts->response)
+		memset(opts->response, 0, sizeof(*opts->response));
 	if (c == NULL || req == NULL || arena == NULL || resp == NULL || req->target == NULL ||
 	    req->target[0] != '/' || axr_http_method_name(req->method) == NULL)
 		return axr__client_bad_args(err, "no client, request, arena or response, or a bad method or target");

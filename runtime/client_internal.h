@@ -228,6 +228,7 @@ struct axr__call {
 	ProtobufCMessage *out;
 	bool adopted;             /* out owns own_arena (axr_client_result_free) */
 	axr_client_response_t resp;
+	axr_client_response_t *resp_out; /* axr_client_call_opts_t.response, filled at the end */
 	axr_client_error_t err;
 	axr_client_cb cb;
 	void *ud;

@@ -97,6 +97,8 @@ static int h_create_item(axr_request_t *req)
 	Clienttest__Item *item = (Clienttest__Item *)axr_op_message_new(req, &clienttest__item__descriptor);
 	*item = *in->body;
 	item->uid = "new-1";
+	if (strcmp(in->body->name, "seen-before") == 0)
+		req->status = 200; /* another success status of the operation, as account's device log-in */
 	return axr_op_respond(req, 0, &item->base);
 }
 
@@ -526,6 +528,54 @@ static void test_base_url_prefix_and_unexpected_answers(void **state)
 	axr_client_free(c);
 }
 
+static void test_another_2xx_is_decoded_and_opts_response_gives_status_and_headers(void **state)
+{
+	(void)state;
+	axr_client_t *c = client_for(live.url, NULL, 0, 0, 0);
+	axr_arena_t *a = axr_arena_new(0);
+	axr_client_error_t err;
+	ProtobufCMessage *out = NULL;
+	axr_client_response_t resp;
+	axr_client_call_opts_t o = {.response = &resp};
+	Clienttest__Item body = make_item("seen-before", 1);
+	Clienttest__CreateItemInput in = CLIENTTEST__CREATE_ITEM_INPUT__INIT;
+	in.body = &body;
+
+	/* the operation answers 201; the server may answer 200 with the same message */
+	assert_int_equal(axr_client_call_opts(c, &routes[CREATE_ITEM], &in.base, &o, &out, a, &err), 0);
+	assert_non_null(out);
+	assert_string_equal(((Clienttest__Item *)out)->uid, "new-1");
+	assert_int_equal(resp.status, 200);
+	assert_non_null(axr_client_response_header(&resp, "X-Request-Id"));
+	assert_string_equal(resp.content_type, "application/json");
+	assert_string_equal(resp.body, "");
+
+	/* its own status */
+	body.name = "fresh";
+	assert_int_equal(axr_client_call_opts(c, &routes[CREATE_ITEM], &in.base, &o, &out, a, &err), 0);
+	assert_int_equal(resp.status, 201);
+
+	/* an error answer: the status and headers too */
+	body.name = "taken";
+	assert_int_equal(axr_client_call_opts(c, &routes[CREATE_ITEM], &in.base, &o, &out, a, &err), AXR_EEXISTS);
+	assert_int_equal(resp.status, 409);
+	assert_string_equal(axr_client_response_header(&resp, "X-Request-Id"), err.request_id);
+
+	/* a NULL-arena call: the status only (the headers would outlive their arena) */
+	body.name = "fresh";
+	assert_int_equal(axr_client_call_opts(c, &routes[CREATE_ITEM], &in.base, &o, &out, NULL, &err), 0);
+	assert_int_equal(resp.status, 201);
+	assert_int_equal(resp.n_headers, 0);
+	axr_client_result_free(out);
+
+	/* nothing sent (client-side validation): status 0 */
+	Clienttest__DeleteItemInput din = CLIENTTEST__DELETE_ITEM_INPUT__INIT;
+	assert_int_equal(axr_client_call_opts(c, &routes[DELETE_ITEM], &din.base, &o, &out, a, &err), AXR_EVALIDATION);
+	assert_int_equal(resp.status, 0);
+	axr_arena_free(a);
+	axr_client_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -536,6 +586,7 @@ int main(void)
 		cmocka_unit_test(test_protobuf_on_the_wire_gives_the_same_results),
 		cmocka_unit_test(test_results_without_an_arena_are_freed_with_one_call),
 		cmocka_unit_test(test_base_url_prefix_and_unexpected_answers),
+		cmocka_unit_test(test_another_2xx_is_decoded_and_opts_response_gives_status_and_headers),
 	};
 	return cmocka_run_group_tests_name("client_call", tests, group_setup, group_teardown);
 }

@@ -281,3 +281,9 @@ econ_invariants_case() {
 
 # ev_ok_between TAG FROM_MS TO_MS: how many requests sent in [FROM, TO) got a 2xx.
 ev_ok_between() { awk -v a="$2" -v b="$3" '$1 >= a && $1 < b && $2 ~ /^2/ { n++ } END { printf "%d\n", n }' "$T/$1.ev"; }
+
+# ev_within TAG FROM_MS TO_MS: "STATUS:COUNT ..." of the requests both sent and answered in [FROM, TO).
+ev_within() {
+	awk -v a="$2" -v b="$3" '$1 >= a && $1 + $3 < b { n[$2]++ }
+		END { for (s in n) printf "%s:%d ", s, n[s] }' "$T/$1.ev" | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ *$//'
+}

@@ -8,7 +8,7 @@
  *   register -> login -> admin_login -> websocket -> achievement_progress ->
  *   achievement_unlock -> achievement_event -> mint -> purchase ->
  *   friend_register -> friend_websocket -> transfer_propose ->
- *   transfer_approve -> match_queue -> match_found -> match_event ->
+ *   transfer_approve -> transfer_event -> match_queue -> match_found -> match_event ->
  *   refresh -> logout
  *
  * A step whose prerequisite failed is a `not ok - journey_<step>: skipped
@@ -48,6 +48,7 @@ enum {
 	S_FRIEND_WS,
 	S_TX_PROPOSE,
 	S_TX_APPROVE,
+	S_TX_EVENT,
 	S_MATCH_QUEUE,
 	S_MATCH_FOUND,
 	S_MATCH_EVENT,
@@ -70,6 +71,7 @@ static const char *const step_names[S_COUNT] = {
 	"journey_friend_websocket",
 	"journey_transfer_propose",
 	"journey_transfer_approve",
+	"journey_transfer_event",
 	"journey_match_queue",
 	"journey_match_found",
 	"journey_match_event",
@@ -145,6 +147,7 @@ static axr_client_t *anon;     /* no token: register, log-in, refresh, logout */
 static player_t alice = {.ws = -1}, bob = {.ws = -1}, admin = {.ws = -1};
 static const char *achievement_uid, *coin_uid, *sword_uid, *transfer_uid, *match_uid;
 static int64_t transfer_version;
+static const char *used_refresh; /* the log-in's refresh token, traded by journey_refresh */
 
 enum { MINTED = 100, SWORD_COST = 30, GIFT = 25, ACH_TARGET = 3 };
 
@@ -279,13 +282,25 @@ static int json_array_has(json_object *o, const char *key, const char *s)
 	return 0;
 }
 
+/* Whether every data[match[2i]] is the string match[2i+1] (match ends with NULL). */
+static int json_matches(json_object *data, const char *const *match)
+{
+	for (; match && match[0]; match += 2) {
+		const char *v = json_str(data, match[0]);
+		if (!v || strcmp(v, match[1]) != 0)
+			return 0;
+	}
+	return 1;
+}
+
 /*
- * Reads events from ws until one with `type` and `action` whose data.`key`
- * equals `value` (key NULL: any) arrives, within timeout_ms. Returns the
- * event's parsed "data" (json_object_put it), or NULL; `seen` lists the
- * type/action of everything read before (for failure messages).
+ * Reads events from ws until one with `type` and `action` (NULL: any) whose
+ * data's string members match `match` (name, value, ..., NULL; NULL: any)
+ * arrives, within timeout_ms. Returns the event's parsed "data"
+ * (json_object_put it), or NULL; `seen` lists the type/action of everything
+ * read before (for failure messages).
  */
-static json_object *ws_wait_event(int ws, const char *type, const char *action, const char *key, const char *value,
+static json_object *ws_wait_event(int ws, const char *type, const char *action, const char *const *match,
                                   long timeout_ms, char *seen, size_t seen_size)
 {
 	long long deadline = it_now_ms() + timeout_ms;
@@ -302,14 +317,12 @@ static json_object *ws_wait_event(int ws, const char *type, const char *action, 
 		if (used + 80 < seen_size)
 			used += (size_t)snprintf(seen + used, seen_size - used, "%s%s/%s", used ? ", " : "", str_or(t),
 			                         str_or(a));
-		if (t && a && strcmp(t, type) == 0 && strcmp(a, action) == 0 &&
-		    json_object_object_get_ex(ev, "data", &data) && json_object_is_type(data, json_type_object)) {
-			const char *v = key ? json_str(data, key) : NULL;
-			if (!key || (v && strcmp(v, value) == 0)) {
-				json_object_get(data);
-				json_object_put(ev);
-				return data;
-			}
+		if (t && a && strcmp(t, type) == 0 && (!action || strcmp(a, action) == 0) &&
+		    json_object_object_get_ex(ev, "data", &data) && json_object_is_type(data, json_type_object) &&
+		    json_matches(data, match)) {
+			json_object_get(data);
+			json_object_put(ev);
+			return data;
 		}
 		json_object_put(ev);
 	}
@@ -337,7 +350,8 @@ static int ws_open_ready(player_t *p)
 		         build, redis, obj, p->uid);
 		if (!expect(system(cmd) == 0, "%s failed", cmd))
 			return 0;
-		json_object *data = ws_wait_event(p->ws, "JourneyProbe", "probe", "uid", obj, 250, seen, sizeof seen);
+		const char *const match[] = {"uid", obj, NULL};
+		json_object *data = ws_wait_event(p->ws, "JourneyProbe", "probe", match, 250, seen, sizeof seen);
 		if (data) {
 			json_object_put(data);
 			/* Probes published before the subscription never arrive; later ones may still come. */
@@ -478,10 +492,10 @@ static void step_achievement_event(void)
 	static const int needs[] = {S_WEBSOCKET, S_ACH_UNLOCK, -1};
 	char seen[1024];
 	json_object *data, *v = NULL;
+	const char *const match[] = {"achievementUid", achievement_uid, NULL};
 	if (!step_begin(S_ACH_EVENT, needs))
 		return;
-	data = ws_wait_event(alice.ws, "UserAchievement", "unlock", "achievementUid", achievement_uid, 5000, seen,
-	                     sizeof seen);
+	data = ws_wait_event(alice.ws, "UserAchievement", "unlock", match, 5000, seen, sizeof seen);
 	if (expect(data != NULL, "no UserAchievement/unlock event for %s within 5 s (got: %s)", achievement_uid,
 	           seen[0] ? seen : "nothing")) {
 		const char *user = json_str(data, "userUid");
@@ -567,7 +581,7 @@ static void step_purchase(void)
 	static const int needs[] = {S_MINT, -1};
 	Economy__PurchaseRequest body = ECONOMY__PURCHASE_REQUEST__INIT;
 	Economy__PurchaseResourceInput opts = ECONOMY__PURCHASE_RESOURCE_INPUT__INIT;
-	Economy__Transaction *out = NULL;
+	Economy__Transaction *out = NULL, *again = NULL;
 	axr_client_error_t err = {0};
 	int rc;
 	if (!step_begin(S_PURCHASE, needs))
@@ -583,6 +597,13 @@ static void step_purchase(void)
 	                out->to == NULL,
 	            "purchase answered status %s kind %s from %s to %s; want COMPLETE PURCHASE %s (null)",
 	            str_or(out->status), str_or(out->kind), str_or(out->from), str_or(out->to), alice.uid))
+		goto done;
+	/* A retry with the same Idempotency-Key answers the same purchase and pays nothing more. */
+	rc = economy_client_purchase_resource(alice.client, sword_uid, &body, &opts, &again, arena, &err);
+	if (!expect(rc == 0, "the purchase's replay: %s", it_err(rc, &err)))
+		goto done;
+	if (!expect(again->uid && out->uid && strcmp(again->uid, out->uid) == 0,
+	            "the replay answered transaction %s, the purchase %s", str_or(again->uid), str_or(out->uid)))
 		goto done;
 	if (expect_balance(&alice, coin_uid, "coin", MINTED - SWORD_COST))
 		expect_balance(&alice, sword_uid, "sword", 1);
@@ -673,6 +694,38 @@ static void step_transfer_approve(void)
 	    expect_balance(&bob, coin_uid, "coin", GIFT))
 		expect_balance(&alice, sword_uid, "sword", 1);
 done:
+	step_end();
+}
+
+/* The gift's events on one party's websocket: the Transaction COMPLETE, then its coin balance. */
+static void expect_transfer_events(player_t *p, int64_t coins)
+{
+	const char *const tx[] = {"uid", transfer_uid, "status", "COMPLETE", NULL};
+	const char *const item[] = {"ownerUid", p->uid, "resourceUid", coin_uid, NULL};
+	char seen[1024];
+	json_object *data, *v = NULL;
+	int64_t q;
+	data = ws_wait_event(p->ws, "Transaction", "update", tx, 5000, seen, sizeof seen);
+	if (!expect(data != NULL, "no Transaction/update COMPLETE event for %s on %s's websocket within 5 s (got: %s)",
+	            transfer_uid, p->name, seen[0] ? seen : "nothing"))
+		return;
+	json_object_put(data);
+	data = ws_wait_event(p->ws, "InventoryItem", NULL, item, 5000, seen, sizeof seen);
+	if (!expect(data != NULL, "no InventoryItem event for %s's coins after the gift within 5 s (got: %s)", p->name,
+	            seen[0] ? seen : "nothing"))
+		return;
+	q = json_object_object_get_ex(data, "quantity", &v) ? json_object_get_int64(v) : -1;
+	expect(q == coins, "%s's coin InventoryItem event says quantity %" PRId64 ", want %" PRId64, p->name, q, coins);
+	json_object_put(data);
+}
+
+static void step_transfer_event(void)
+{
+	static const int needs[] = {S_TX_APPROVE, S_WEBSOCKET, S_FRIEND_WS, -1};
+	if (!step_begin(S_TX_EVENT, needs))
+		return;
+	expect_transfer_events(&alice, MINTED - SWORD_COST - GIFT);
+	expect_transfer_events(&bob, GIFT);
 	step_end();
 }
 
@@ -779,15 +832,23 @@ static void step_match_event(void)
 	if (!step_begin(S_MATCH_EVENT, needs))
 		return;
 	for (int i = 0; i < 2; i++) {
+		const char *const match[] = {"uid", match_uid, NULL};
+		const char *const ticket[] = {"uid", tickets[i], "status", "MATCH_FOUND", "matchUid", match_uid, NULL};
 		json_object *data;
 		if (ps[i]->ws < 0)
 			continue; /* the friend's websocket failed: journey_friend_websocket said so */
-		data = ws_wait_event(ps[i]->ws, "Match", "create", "uid", match_uid, 5000, seen, sizeof seen);
+		data = ws_wait_event(ps[i]->ws, "Match", "create", match, 5000, seen, sizeof seen);
 		if (!expect(data != NULL, "no Match/create event for %s on %s's websocket within 5 s (got: %s)", match_uid,
 		            ps[i]->name, seen[0] ? seen : "nothing"))
 			break;
 		expect(json_array_has(data, "players", alice.uid) && json_array_has(data, "players", bob.uid),
 		       "the match event on %s's websocket does not list both players", ps[i]->name);
+		json_object_put(data);
+		/* The matcher publishes the match, then each ticket that left the queue. */
+		data = ws_wait_event(ps[i]->ws, "Ticket", "update", ticket, 5000, seen, sizeof seen);
+		if (!expect(data != NULL, "no Ticket/update MATCH_FOUND event for %s on %s's websocket within 5 s (got: %s)",
+		            tickets[i], ps[i]->name, seen[0] ? seen : "nothing"))
+			break;
 		json_object_put(data);
 	}
 	step_end();
@@ -811,6 +872,7 @@ static void step_refresh(void)
 	            "refresh answered token %s, refresh %s (old refresh %s): want a new pair",
 	            nu->token ? "set" : "none", str_or(nu->refresh), alice.refresh))
 		goto done;
+	used_refresh = alice.refresh;
 	alice.token = nu->token;
 	alice.refresh = nu->refresh;
 	if (expect(axr_client_set_token(alice.client, alice.token) == 0, "the refreshed token refused by the client"))
@@ -833,8 +895,14 @@ static void step_logout(void)
 	if (!expect(rc == 0, "logout: %s", it_err(rc, &err)))
 		goto done;
 	rc = account_client_refresh_token(anon, &body, NULL, &nu, arena, &err);
+	if (!expect(rc == AXR_EUNAUTHORIZED && err.kind == AXR_CLIENT_ERR_HTTP && err.status == 401,
+	            "refresh with the logged-out refresh token: %s, want status 401", rc ? it_err(rc, &err) : "accepted"))
+		goto done;
+	/* The log-in's own refresh token was used up by journey_refresh: refused as well. */
+	body.refresh = IT_STR(used_refresh);
+	rc = account_client_refresh_token(anon, &body, NULL, &nu, arena, &err);
 	expect(rc == AXR_EUNAUTHORIZED && err.kind == AXR_CLIENT_ERR_HTTP && err.status == 401,
-	       "refresh with the logged-out refresh token: %s, want status 401", rc ? it_err(rc, &err) : "accepted");
+	       "refresh with the log-in's used-up refresh token: %s, want status 401", rc ? it_err(rc, &err) : "accepted");
 done:
 	step_end();
 }
@@ -892,6 +960,7 @@ int main(void)
 	step_friend_websocket();
 	step_transfer_propose();
 	step_transfer_approve();
+	step_transfer_event();
 	step_match_queue();
 	step_match_found();
 	step_match_event();

@@ -34,8 +34,18 @@ echo "# platform up in $(($(date +%s) - t0)) s (gateway $PLAT_GATEWAY)"
 AXR_IT_GATEWAY=$PLAT_GATEWAY AXR_IT_ADMIN_NAME=$PLAT_ADMIN_NAME AXR_IT_ADMIN_PASSWORD=$PLAT_ADMIN_PASSWORD \
 	AXR_IT_REDIS_URL=$PLAT_REDIS_URL AXR_BUILD=$BUILD timeout 60 "$JOURNEY"
 rc=$?
+
+# Nothing the journey did made a service log an error (warnings may come from start-up races).
+errors=$(grep -H '"level":"error"' "$PLAT_RUN"/logs/account.log "$PLAT_RUN"/logs/achievement.log \
+	"$PLAT_RUN"/logs/economy.log "$PLAT_RUN"/logs/matchmaking.log "$PLAT_RUN"/logs/notification.log 2>/dev/null)
+if [ -z "$errors" ]; then
+	echo "ok - journey_service_logs_have_no_errors"
+else
+	echo "not ok - journey_service_logs_have_no_errors: $(printf '%s' "$errors" | head -n 3 | cut -c1-300 | tr '\n' ' ')"
+	[ "$rc" -eq 0 ] && rc=1
+fi
 if [ "$rc" -ne 0 ]; then
-	echo "# journey exited $rc; service logs: $PLAT_RUN/logs (last lines follow)"
+	echo "# journey failed (status $rc); the last lines of the service logs follow"
 	for log in "$PLAT_RUN"/logs/*.log; do
 		[ -f "$log" ] || continue
 		echo "# --- $(basename "$log")"

@@ -287,3 +287,23 @@ ev_within() {
 	awk -v a="$2" -v b="$3" '$1 >= a && $1 + $3 < b { n[$2]++ }
 		END { for (s in n) printf "%s:%d ", s, n[s] }' "$T/$1.ev" | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ *$//'
 }
+
+# drill_gateway NAME=ADDRESS...: the gateway (scripts/gateway.sh render, scripts/stack.sh
+# nginx-start) in $T/gw on a free port with those upstreams; sets GW_URL. Called again, it
+# renders anew and reloads nginx (graceful: old workers finish their requests).
+GW_PORT=""
+drill_gateway() {
+	[ -n "$GW_PORT" ] || GW_PORT=$(sh "$STACK" free-port) || setup_fail "no free port"
+	AXR_GATEWAY_LISTEN=127.0.0.1:$GW_PORT sh "$ROOT/scripts/gateway.sh" render "$T/gw" "$@" >"$T/gw.out" 2>&1 ||
+		setup_fail "gateway render: $(cat "$T/gw.out")"
+	sh "$STACK" nginx-start "$T/gw" "$T/gw/nginx.conf" >"$T/gw.out" 2>&1 ||
+		setup_fail "nginx did not start: $(tail -3 "$T/gw.out" | tr '\n' ' ')"
+	case $EXTRA_CLEANUP in *nginx-stop*) ;; *) EXTRA_CLEANUP="${EXTRA_CLEANUP:+$EXTRA_CLEANUP; }sh \"\$STACK\" nginx-stop \"\$T/gw\" >/dev/null 2>&1" ;; esac
+	GW_URL=http://127.0.0.1:$GW_PORT
+	_n=0
+	until curl -sf -o /dev/null --max-time 1 "$GW_URL/healthz"; do
+		_n=$((_n + 1))
+		[ "$_n" -lt 50 ] || setup_fail "the gateway does not answer on $GW_URL"
+		sleep 0.1
+	done
+}

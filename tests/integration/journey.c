@@ -9,7 +9,7 @@
  *   achievement_unlock -> achievement_event -> mint -> purchase ->
  *   friend_register -> friend_websocket -> transfer_propose ->
  *   transfer_approve -> transfer_event -> match_queue -> match_found -> match_event ->
- *   refresh -> logout
+ *   refresh -> auto_refresh -> logout
  *
  * A step whose prerequisite failed is a `not ok - journey_<step>: skipped
  * (needs journey_<other>)`. After each step a `# journey_<step> N ms` line
@@ -17,7 +17,9 @@
  *
  * Settings (environment): AXR_IT_GATEWAY (http://127.0.0.1:PORT),
  * AXR_IT_ADMIN_NAME, AXR_IT_ADMIN_PASSWORD, AXR_IT_REDIS_URL (the platform's
- * redis: the websocket readiness probe), AXR_BUILD (build/tools/bus_publish).
+ * redis: the websocket readiness probe), AXR_IT_PLATFORM_KEY (the platform's
+ * signing key: an expired token for journey_auto_refresh), AXR_BUILD
+ * (build/tools/bus_publish, build/tools/mint_token).
  */
 #include <inttypes.h>
 #include <stdint.h>
@@ -35,48 +37,17 @@
 /* ---- steps: prerequisites, one line each, timings ---- */
 
 enum {
-	S_REGISTER,
-	S_LOGIN,
-	S_ADMIN_LOGIN,
-	S_WEBSOCKET,
-	S_ACH_PROGRESS,
-	S_ACH_UNLOCK,
-	S_ACH_EVENT,
-	S_MINT,
-	S_PURCHASE,
-	S_FRIEND,
-	S_FRIEND_WS,
-	S_TX_PROPOSE,
-	S_TX_APPROVE,
-	S_TX_EVENT,
-	S_MATCH_QUEUE,
-	S_MATCH_FOUND,
-	S_MATCH_EVENT,
-	S_REFRESH,
-	S_LOGOUT,
-	S_COUNT
+	S_REGISTER, S_LOGIN, S_ADMIN_LOGIN, S_WEBSOCKET, S_ACH_PROGRESS, S_ACH_UNLOCK, S_ACH_EVENT, S_MINT, S_PURCHASE,
+	S_FRIEND, S_FRIEND_WS, S_TX_PROPOSE, S_TX_APPROVE, S_TX_EVENT, S_MATCH_QUEUE, S_MATCH_FOUND, S_MATCH_EVENT,
+	S_REFRESH, S_AUTO_REFRESH, S_LOGOUT, S_COUNT
 };
 
 static const char *const step_names[S_COUNT] = {
-	"journey_register",
-	"journey_login",
-	"journey_admin_login",
-	"journey_websocket",
-	"journey_achievement_progress",
-	"journey_achievement_unlock",
-	"journey_achievement_event",
-	"journey_mint",
-	"journey_purchase",
-	"journey_friend_register",
-	"journey_friend_websocket",
-	"journey_transfer_propose",
-	"journey_transfer_approve",
-	"journey_transfer_event",
-	"journey_match_queue",
-	"journey_match_found",
-	"journey_match_event",
-	"journey_refresh",
-	"journey_logout",
+	"journey_register", "journey_login", "journey_admin_login", "journey_websocket",
+	"journey_achievement_progress", "journey_achievement_unlock", "journey_achievement_event", "journey_mint",
+	"journey_purchase", "journey_friend_register", "journey_friend_websocket", "journey_transfer_propose",
+	"journey_transfer_approve", "journey_transfer_event", "journey_match_queue", "journey_match_found",
+	"journey_match_event", "journey_refresh", "journey_auto_refresh", "journey_logout",
 };
 
 static int step_passed[S_COUNT];
@@ -881,6 +852,89 @@ done:
 	step_end();
 }
 
+/*
+ * An access token for `uid` signed with the platform's own key
+ * (AXR_IT_PLATFORM_KEY) by build/tools/mint_token, issued `ago` seconds ago
+ * with `lifetime`: a local helper (itest.h's it_mint has no issue time).
+ * NULL when minting failed.
+ */
+static char *mint_platform(const char *uid, int ago, int lifetime)
+{
+	const char *build = getenv("AXR_BUILD") ? getenv("AXR_BUILD") : "build";
+	char cmd[1024], tok[8192];
+	size_t n;
+	FILE *p;
+	snprintf(cmd, sizeof cmd, "'%s/tools/mint_token' -k '%s' -s '%s' -e %d -t %d", build,
+	         it_env("AXR_IT_PLATFORM_KEY"), uid, ago, lifetime);
+	p = popen(cmd, "r");
+	n = p ? fread(tok, 1, sizeof tok - 1, p) : 0;
+	if (!p || pclose(p) != 0 || n == 0)
+		return NULL;
+	tok[n] = '\0';
+	tok[strcspn(tok, "\r\n")] = '\0';
+	return axr_arena_strdup(arena, tok);
+}
+
+typedef struct saved_tokens {
+	int calls;
+	char token[8192];
+	char refresh[512];
+} saved_tokens_t;
+
+static void on_tokens(const char *token, const char *refresh, long expires_in, void *ud)
+{
+	saved_tokens_t *s = ud;
+	(void)expires_in;
+	s->calls++;
+	snprintf(s->token, sizeof s->token, "%s", token ? token : "");
+	snprintf(s->refresh, sizeof s->refresh, "%s", refresh ? refresh : "");
+}
+
+static void step_auto_refresh(void)
+{
+	static const int needs[] = {S_FRIEND, -1};
+	static saved_tokens_t saved;
+	axr_client_stats_t stats;
+	Account__User *me = NULL;
+	axr_client_error_t err = {0};
+	char *fresh, *expired;
+	int rc;
+	if (!step_begin(S_AUTO_REFRESH, needs))
+		return;
+	/* The same key and claims unexpired are accepted, so the 401 below is the expiry. */
+	fresh = mint_platform(bob.uid, 0, 900);
+	expired = mint_platform(bob.uid, 1000, 900);
+	if (!expect(fresh && expired, "mint_token with AXR_IT_PLATFORM_KEY failed"))
+		goto done;
+	axr_client_set_token(bob.client, fresh);
+	if (!expect_me(bob.client, bob.uid, "a platform-signed unexpired token"))
+		goto done;
+	axr_client_set_token(bob.client, expired);
+	rc = account_client_find_me(bob.client, NULL, &me, arena, &err);
+	if (!expect(rc == AXR_EUNAUTHORIZED && err.status == 401, "users/me with an expired token: %s, want 401",
+	            rc ? it_err(rc, &err) : "accepted"))
+		goto done;
+	/* With the friend's refresh token the client refreshes on the 401 and sends the call again. */
+	if (!expect(axr_client_set_refresh(bob.client, bob.refresh, NULL, on_tokens, &saved) == 0,
+	            "axr_client_set_refresh refused the refresh token"))
+		goto done;
+	if (!expect_me(bob.client, bob.uid, "the expired token with automatic refresh"))
+		goto done;
+	axr_client_get_stats(bob.client, &stats);
+	if (!expect(saved.calls == 1 && saved.token[0] && saved.refresh[0] && strcmp(saved.refresh, bob.refresh) != 0 &&
+	                stats.refreshes == 1,
+	            "after the automatic refresh: %d token callbacks, refresh %s (was %s), %lu refreshes; want 1, new, 1",
+	            saved.calls, saved.refresh, bob.refresh, stats.refreshes))
+		goto done;
+	expect(axr_client_token(bob.client) && strcmp(axr_client_token(bob.client), saved.token) == 0 &&
+	           axr_client_refresh_token(bob.client) && strcmp(axr_client_refresh_token(bob.client), saved.refresh) == 0,
+	       "the client holds another pair than the one it told about");
+	bob.token = axr_arena_strdup(arena, saved.token);
+	bob.refresh = axr_arena_strdup(arena, saved.refresh);
+done:
+	step_end();
+}
+
 static void step_logout(void)
 {
 	static const int needs[] = {S_REFRESH, -1};
@@ -965,6 +1019,7 @@ int main(void)
 	step_match_found();
 	step_match_event();
 	step_refresh();
+	step_auto_refresh();
 	step_logout();
 
 	printf("# journey: %d passed, %d failed, %lld ms\n", it_passed_cases, it_failed_cases, it_now_ms() - started);

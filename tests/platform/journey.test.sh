@@ -32,7 +32,8 @@ fi
 echo "# platform up in $(($(date +%s) - t0)) s (gateway $PLAT_GATEWAY)"
 
 AXR_IT_GATEWAY=$PLAT_GATEWAY AXR_IT_ADMIN_NAME=$PLAT_ADMIN_NAME AXR_IT_ADMIN_PASSWORD=$PLAT_ADMIN_PASSWORD \
-	AXR_IT_REDIS_URL=$PLAT_REDIS_URL AXR_BUILD=$BUILD timeout 60 "$JOURNEY"
+	AXR_IT_REDIS_URL=$PLAT_REDIS_URL AXR_IT_PLATFORM_KEY=$PLAT_KEYS/jwt-private.pem AXR_BUILD=$BUILD \
+	timeout 60 "$JOURNEY"
 rc=$?
 
 # Nothing the journey did made a service log an error (warnings may come from start-up races).

@@ -9,7 +9,7 @@
  *   achievement_unlock -> achievement_event -> mint -> purchase ->
  *   friend_register -> friend_websocket -> transfer_propose ->
  *   transfer_approve -> transfer_event -> match_queue -> match_found -> match_event ->
- *   refresh -> auto_refresh -> logout
+ *   refresh -> auto_refresh -> logout -> refresh_reuse_revokes_the_family
  *
  * A step whose prerequisite failed is a `not ok - journey_<step>: skipped
  * (needs journey_<other>)`. After each step a `# journey_<step> N ms` line
@@ -39,7 +39,7 @@
 enum {
 	S_REGISTER, S_LOGIN, S_ADMIN_LOGIN, S_WEBSOCKET, S_ACH_PROGRESS, S_ACH_UNLOCK, S_ACH_EVENT, S_MINT, S_PURCHASE,
 	S_FRIEND, S_FRIEND_WS, S_TX_PROPOSE, S_TX_APPROVE, S_TX_EVENT, S_MATCH_QUEUE, S_MATCH_FOUND, S_MATCH_EVENT,
-	S_REFRESH, S_AUTO_REFRESH, S_LOGOUT, S_COUNT
+	S_REFRESH, S_AUTO_REFRESH, S_LOGOUT, S_REFRESH_REUSE, S_COUNT
 };
 
 static const char *const step_names[S_COUNT] = {
@@ -48,6 +48,7 @@ static const char *const step_names[S_COUNT] = {
 	"journey_purchase", "journey_friend_register", "journey_friend_websocket", "journey_transfer_propose",
 	"journey_transfer_approve", "journey_transfer_event", "journey_match_queue", "journey_match_found",
 	"journey_match_event", "journey_refresh", "journey_auto_refresh", "journey_logout",
+	"journey_refresh_reuse_revokes_the_family",
 };
 
 static int step_passed[S_COUNT];
@@ -119,6 +120,7 @@ static player_t alice = {.ws = -1}, bob = {.ws = -1}, admin = {.ws = -1};
 static const char *achievement_uid, *coin_uid, *sword_uid, *transfer_uid, *match_uid;
 static int64_t transfer_version;
 static const char *used_refresh; /* the log-in's refresh token, traded by journey_refresh */
+static const char *bob_used_refresh; /* the friend's registration refresh token, traded by journey_auto_refresh */
 
 enum { MINTED = 100, SWORD_COST = 30, GIFT = 25, ACH_TARGET = 3 };
 
@@ -929,35 +931,51 @@ static void step_auto_refresh(void)
 	expect(axr_client_token(bob.client) && strcmp(axr_client_token(bob.client), saved.token) == 0 &&
 	           axr_client_refresh_token(bob.client) && strcmp(axr_client_refresh_token(bob.client), saved.refresh) == 0,
 	       "the client holds another pair than the one it told about");
+	bob_used_refresh = bob.refresh;
 	bob.token = axr_arena_strdup(arena, saved.token);
 	bob.refresh = axr_arena_strdup(arena, saved.refresh);
 done:
 	step_end();
 }
 
+/* POST /v1/auth/refresh with `refresh` answers 401. */
+static int expect_refresh_refused(const char *refresh, const char *what)
+{
+	Account__RefreshRequest body = ACCOUNT__REFRESH_REQUEST__INIT;
+	Account__NewUser *nu = NULL;
+	axr_client_error_t err = {0};
+	int rc;
+	body.refresh = IT_STR(refresh);
+	rc = account_client_refresh_token(anon, &body, NULL, &nu, arena, &err);
+	return expect(rc == AXR_EUNAUTHORIZED && err.kind == AXR_CLIENT_ERR_HTTP && err.status == 401,
+	              "refresh with %s: %s, want status 401", what, rc ? it_err(rc, &err) : "accepted");
+}
+
 static void step_logout(void)
 {
 	static const int needs[] = {S_REFRESH, -1};
 	Account__RefreshRequest body = ACCOUNT__REFRESH_REQUEST__INIT;
-	Account__NewUser *nu = NULL;
 	axr_client_error_t err = {0};
 	int rc;
 	if (!step_begin(S_LOGOUT, needs))
 		return;
 	body.refresh = IT_STR(alice.refresh);
 	rc = account_client_logout(anon, &body, NULL, arena, &err);
-	if (!expect(rc == 0, "logout: %s", it_err(rc, &err)))
-		goto done;
-	rc = account_client_refresh_token(anon, &body, NULL, &nu, arena, &err);
-	if (!expect(rc == AXR_EUNAUTHORIZED && err.kind == AXR_CLIENT_ERR_HTTP && err.status == 401,
-	            "refresh with the logged-out refresh token: %s, want status 401", rc ? it_err(rc, &err) : "accepted"))
-		goto done;
-	/* The log-in's own refresh token was used up by journey_refresh: refused as well. */
-	body.refresh = IT_STR(used_refresh);
-	rc = account_client_refresh_token(anon, &body, NULL, &nu, arena, &err);
-	expect(rc == AXR_EUNAUTHORIZED && err.kind == AXR_CLIENT_ERR_HTTP && err.status == 401,
-	       "refresh with the log-in's used-up refresh token: %s, want status 401", rc ? it_err(rc, &err) : "accepted");
-done:
+	if (expect(rc == 0, "logout: %s", it_err(rc, &err)) &&
+	    expect_refresh_refused(alice.refresh, "the logged-out refresh token"))
+		/* The log-in's own refresh token was used up by journey_refresh: refused as well. */
+		expect_refresh_refused(used_refresh, "the log-in's used-up refresh token");
+	step_end();
+}
+
+/* Presenting a used-up refresh token again revokes its whole family: the friend's current one too. */
+static void step_refresh_reuse(void)
+{
+	static const int needs[] = {S_AUTO_REFRESH, -1};
+	if (!step_begin(S_REFRESH_REUSE, needs))
+		return;
+	if (expect_refresh_refused(bob_used_refresh, "the friend's used-up refresh token (a replay)"))
+		expect_refresh_refused(bob.refresh, "the friend's current refresh token after the replay");
 	step_end();
 }
 
@@ -1021,6 +1039,7 @@ int main(void)
 	step_refresh();
 	step_auto_refresh();
 	step_logout();
+	step_refresh_reuse();
 
 	printf("# journey: %d passed, %d failed, %lld ms\n", it_passed_cases, it_failed_cases, it_now_ms() - started);
 	if (alice.ws >= 0)

@@ -45,8 +45,8 @@ static void validation_case(axr_client_t *c, axr_arena_t *arena, const char *nam
 	              &remote);
 	snprintf(where, sizeof where, "%s", it_paths(&local));
 	it_check(it_local_invalid(lrc, &local, path) && it_http(rrc, &remote, 400, "VALIDATION") && it_has_path(&remote, path),
-	         name, "want %s both sides; client: %s [%s]; server: %s [%s]", path, it_err(lrc, &local), where,
-	         it_err(rrc, &remote), it_paths(&remote));
+	         name, "want %s both sides; client: %s [%s]; server: %s [%s]", path, it_e(lrc, &local), where,
+	         it_e(rrc, &remote), it_paths(&remote));
 }
 
 typedef struct async_list {
@@ -86,23 +86,23 @@ int main(void)
 	             strcmp(created->author_uid, UID_A) == 0 && created->has_version && created->version == 0 &&
 	             strcmp(created->message, "hello from alice") == 0 && created->date_created,
 	         "create-answers-201-with-uid-author-version-0-and-dates", "%s",
-	         rc ? it_err(rc, &err) : created->author_uid ? created->author_uid : "(no author)");
+	         rc ? it_e(rc, &err) : created->author_uid ? created->author_uid : "(no author)");
 	if (rc == 0)
 		snprintf(id, sizeof id, "%s", created->uid);
 
 	rc = guestbook_client_find_entry(a, id, NULL, &got, arena, &err);
 	it_check(rc == 0 && strcmp(got->message, "hello from alice") == 0 && strcmp(got->uid, id) == 0,
-	         "the-author-reads-the-entry", "%s", it_err(rc, &err));
+	         "the-author-reads-the-entry", "%s", it_e(rc, &err));
 	rc = guestbook_client_find_entry(b, id, NULL, &got, arena, &err);
 	it_check(it_http(rc, &err, 404, "NOTFOUND") && rc == AXR_ENOTFOUND, "another-players-entry-is-404-notfound", "%s",
-	         it_err(rc, &err));
+	         it_e(rc, &err));
 	rc = guestbook_client_find_entries(b, NULL, &list, arena, &err);
 	it_check(rc == 0 && list && list->n_items == 0, "another-player-lists-none-of-it", "%s, %zu items",
-	         it_err(rc, &err), rc ? 0 : list->n_items);
+	         it_e(rc, &err), rc ? 0 : list->n_items);
 	rc = guestbook_client_find_entry(admin, id, NULL, &got, arena, &err);
-	it_check(rc == 0 && strcmp(got->author_uid, UID_A) == 0, "an-admin-reads-any-entry", "%s", it_err(rc, &err));
+	it_check(rc == 0 && strcmp(got->author_uid, UID_A) == 0, "an-admin-reads-any-entry", "%s", it_e(rc, &err));
 	rc = guestbook_client_find_entries(anon, NULL, &list, arena, &err);
-	it_check(it_http(rc, &err, 401, NULL) && rc == AXR_EUNAUTHORIZED, "no-token-is-401", "%s", it_err(rc, &err));
+	it_check(it_http(rc, &err, 401, NULL) && rc == AXR_EUNAUTHORIZED, "no-token-is-401", "%s", it_e(rc, &err));
 
 	/* ---- validation: the same field paths from the client (nothing sent) and the server ---- */
 	Guestbook__Entry ro = entry("x");
@@ -123,7 +123,7 @@ int main(void)
 	forb.author_uid = IT_STR(UID_B);
 	rc = guestbook_client_create_entry(a, &forb, NULL, NULL, arena, &err);
 	it_check(it_http(rc, &err, 403, NULL) && rc == AXR_EFORBIDDEN, "writing-for-someone-else-is-403", "%s",
-	         it_err(rc, &err));
+	         it_e(rc, &err));
 
 	/* ---- lists: sort and paging through the stub; filters through a raw request ---- */
 	const char *msgs[5] = {"m3 cherry", "m1 apple", "m5 elder", "m2 banana", "m4 date"};
@@ -147,17 +147,17 @@ int main(void)
 		strcat(pages, "]");
 	}
 	it_check(made == 5 && rc == 0 && strcmp(pages, "[m1,m2][m3,m4][m5]") == 0,
-	         "sorted-by-message-two-per-page-three-pages", "%d made, %s, pages %s", made, it_err(rc, &err), pages);
+	         "sorted-by-message-two-per-page-three-pages", "%d made, %s, pages %s", made, it_e(rc, &err), pages);
 	q.has_page = 0;
 	q.limit = 1;
 	q.sort = IT_STR("{\"message\":\"DESC\"}");
 	rc = guestbook_client_find_entries(cc, &q, &list, arena, &err);
 	it_check(rc == 0 && list->n_items == 1 && strcmp(list->items[0]->message, "m5 elder") == 0,
-	         "sort-as-a-json-object-descending", "%s, first %s", it_err(rc, &err),
+	         "sort-as-a-json-object-descending", "%s, first %s", it_e(rc, &err),
 	         rc == 0 && list->n_items ? list->items[0]->message : "-");
 	q.sort = IT_STR("uid;DROP TABLE entry");
 	rc = guestbook_client_find_entries(cc, &q, &list, arena, &err);
-	it_check(it_http(rc, &err, 400, "VALIDATION") && it_has_path(&err, "/query/sort"), "a-sort-injection-is-400", "%s", it_err(rc, &err));
+	it_check(it_http(rc, &err, 400, "VALIDATION") && it_has_path(&err, "/query/sort"), "a-sort-injection-is-400", "%s", it_e(rc, &err));
 	q.sort = NULL;
 	q.limit = 1001;
 	rc = guestbook_client_find_entries(cc, &q, &list, arena, &err);
@@ -170,7 +170,7 @@ int main(void)
 	it_check(lrc == AXR_EVALIDATION && err.kind == AXR_CLIENT_ERR_LOCAL && it_http(rc, &serr, 400, "VALIDATION") &&
 	             strcmp(lpaths, it_paths(&serr)) == 0,
 	         "limit-1001-is-400-with-the-same-field-path-from-client-and-server", "client [%s]; server %s [%s]", lpaths,
-	         it_err(rc, &serr), it_paths(&serr));
+	         it_e(rc, &serr), it_paths(&serr));
 
 	axr_client_response_t resp;
 	rc = it_raw(cc, AXR_HTTP_GET, "/entries?message=like(m2%25)", NULL, arena, &resp);
@@ -185,7 +185,7 @@ int main(void)
 	rc = guestbook_client_count_entries(cc, NULL, arena, &err);
 	long total = it_total_count(cc, "/entries", arena);
 	it_check(rc == 0 && total == 5, "head-count-stub-succeeds-and-x-total-count-is-5-read-raw", "stub %s, count %ld",
-	         it_err(rc, &err), total);
+	         it_e(rc, &err), total);
 	total = it_total_count(b, "/entries", arena);
 	it_check(total == 0, "another-players-count-is-0", "count %ld", total);
 
@@ -195,7 +195,7 @@ int main(void)
 	rc = guestbook_client_find_entries_async(cc, base, &q, arena, &err, on_list, &al);
 	event_base_dispatch(base);
 	it_check(rc == 0 && al.calls == 1 && al.rc == 0 && al.n == 3, "async-list-with-limit-3", "start %s, %d calls rc %d n %zu",
-	         it_err(rc, &err), al.calls, al.rc, al.n);
+	         it_e(rc, &err), al.calls, al.rc, al.n);
 	event_base_free(base);
 
 	/* ---- optimistic locking, ownership of writes, pin, delete ---- */
@@ -205,29 +205,29 @@ int main(void)
 	v.version = 0;
 	rc = guestbook_client_update_entry(a, id, &change, &v, &got, arena, &err);
 	it_check(rc == 0 && strcmp(got->message, "changed") == 0 && got->version == 1,
-	         "update-with-the-current-version-answers-version-1", "%s", it_err(rc, &err));
+	         "update-with-the-current-version-answers-version-1", "%s", it_e(rc, &err));
 	Guestbook__Entry again = entry("again");
 	rc = guestbook_client_update_entry(a, id, &again, &v, &got, arena, &err);
-	it_check(it_http(rc, &err, 409, "CONFLICT") && it_has_path(&err, "/version"), "update-with-a-stale-version-is-409", "%s", it_err(rc, &err));
+	it_check(it_http(rc, &err, 409, "CONFLICT") && it_has_path(&err, "/version"), "update-with-a-stale-version-is-409", "%s", it_e(rc, &err));
 	rc = guestbook_client_find_entry(a, id, NULL, &got, arena, &err);
 	it_check(rc == 0 && strcmp(got->message, "changed") == 0 && got->version == 1, "the-stale-update-changed-nothing",
-	         "%s %s v%lld", it_err(rc, &err), rc ? "" : got->message, rc ? 0LL : (long long)got->version);
+	         "%s %s v%lld", it_e(rc, &err), rc ? "" : got->message, rc ? 0LL : (long long)got->version);
 	v.version = 1;
 	Guestbook__Entry mine = entry("mine");
 	rc = guestbook_client_update_entry(b, id, &mine, &v, &got, arena, &err);
-	it_check(it_http(rc, &err, 404, NULL), "another-player-cannot-update-404", "%s", it_err(rc, &err));
+	it_check(it_http(rc, &err, 404, NULL), "another-player-cannot-update-404", "%s", it_e(rc, &err));
 	rc = guestbook_client_pin_entry(b, id, NULL, &got, arena, &err);
-	it_check(it_http(rc, &err, 404, NULL), "another-player-cannot-pin-404", "%s", it_err(rc, &err));
+	it_check(it_http(rc, &err, 404, NULL), "another-player-cannot-pin-404", "%s", it_e(rc, &err));
 	rc = guestbook_client_delete_entry(b, id, NULL, arena, &err);
-	it_check(it_http(rc, &err, 404, NULL), "another-player-cannot-delete-404", "%s", it_err(rc, &err));
+	it_check(it_http(rc, &err, 404, NULL), "another-player-cannot-delete-404", "%s", it_e(rc, &err));
 	rc = guestbook_client_pin_entry(a, id, NULL, &got, arena, &err);
 	it_check(rc == 0 && got->has_pinned && got->pinned && got->version == 2, "the-author-pins-version-2", "%s",
-	         it_err(rc, &err));
+	         it_e(rc, &err));
 	v.version = 2;
 	Guestbook__Entry moderated = entry("moderated");
 	rc = guestbook_client_update_entry(admin, id, &moderated, &v, &got, arena, &err);
 	it_check(rc == 0 && strcmp(got->message, "moderated") == 0 && strcmp(got->author_uid, UID_A) == 0 && got->version == 3,
-	         "an-admin-updates-anyones-entry-author-kept", "%s", it_err(rc, &err));
+	         "an-admin-updates-anyones-entry-author-kept", "%s", it_e(rc, &err));
 
 	/* ---- protobuf on the wire ---- */
 	axr_client_options_t po = {.base_url = url, .timeout_ms = 15000, .flags = AXR_CLIENT_PROTOBUF};
@@ -241,13 +241,13 @@ int main(void)
 		rc = guestbook_client_create_entry(pb, &viapb, NULL, &pbe, arena, &err);
 	it_check(rc == 0 && pbe && strcmp(pbe->message, "sent as protobuf") == 0 && strcmp(pbe->author_uid, UID_A) == 0 &&
 	             pbe->version == 0,
-	         "protobuf-client-creates-and-decodes-the-answer", "%s", it_err(rc, &err));
+	         "protobuf-client-creates-and-decodes-the-answer", "%s", it_e(rc, &err));
 	char pbid[64] = "";
 	if (rc == 0)
 		snprintf(pbid, sizeof pbid, "%s", pbe->uid);
 	rc = guestbook_client_find_entry(a, pbid, NULL, &got, arena, &err);
 	it_check(rc == 0 && strcmp(got->message, "sent as protobuf") == 0, "a-json-client-reads-what-protobuf-wrote", "%s",
-	         it_err(rc, &err));
+	         it_e(rc, &err));
 	char target[128];
 	snprintf(target, sizeof target, "/entries/%s", pbid);
 	axr_client_request_t rr = {.method = AXR_HTTP_GET, .target = target, .accept = "application/x-protobuf"};
@@ -268,21 +268,15 @@ int main(void)
 	pin.body = &pbro;
 	rc = it_call(pb, route(GUESTBOOK_CLIENT_CREATE_ENTRY), &pin.base, AXR_CLIENT_NO_VALIDATE, NULL, NULL, NULL, arena, &err);
 	it_check(it_http(rc, &err, 400, "VALIDATION") && it_has_path(&err, "/pinned"),
-	         "a-protobuf-body-with-a-read-only-field-is-400-at-/pinned", "%s [%s]", it_err(rc, &err), it_paths(&err));
+	         "a-protobuf-body-with-a-read-only-field-is-400-at-/pinned", "%s [%s]", it_e(rc, &err), it_paths(&err));
 
 	rc = guestbook_client_delete_entry(a, id, NULL, arena, &err);
-	it_check(rc == 0, "the-author-deletes-204", "%s", it_err(rc, &err));
+	it_check(rc == 0, "the-author-deletes-204", "%s", it_e(rc, &err));
 	rc = guestbook_client_find_entry(a, id, NULL, &got, arena, &err);
-	it_check(it_http(rc, &err, 404, NULL), "a-deleted-entry-is-404", "%s", it_err(rc, &err));
+	it_check(it_http(rc, &err, 404, NULL), "a-deleted-entry-is-404", "%s", it_e(rc, &err));
 	rc = guestbook_client_delete_entry(admin, pbid, NULL, arena, &err);
-	it_check(rc == 0, "an-admin-deletes-anyones-entry", "%s", it_err(rc, &err));
+	it_check(rc == 0, "an-admin-deletes-anyones-entry", "%s", it_e(rc, &err));
 
-	axr_client_free(pb);
-	axr_client_free(a);
-	axr_client_free(b);
-	axr_client_free(cc);
-	axr_client_free(admin);
-	axr_client_free(anon);
-	axr_arena_free(arena);
-	return it_exit_status();
+	axr_client_t *all[] = {pb, a, b, cc, admin, anon};
+	return it_done(arena, all, 6);
 }

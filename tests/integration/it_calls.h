@@ -23,6 +23,15 @@ static inline int it_call(axr_client_t *c, const axr_route_t *route, const Proto
 	return axr_client_call_opts(c, route, in, &o, out, arena, err);
 }
 
+/* The end of a program: frees its clients and its arena, answers it_exit_status(). */
+static inline int it_done(axr_arena_t *arena, axr_client_t *const *clients, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		axr_client_free(clients[i]);
+	axr_arena_free(arena);
+	return it_exit_status();
+}
+
 /* A raw request under the client's base URL (the client runtime's axr_client_send()): the answer
  * whatever its status in *resp. Returns 0, or the network/local error's code. */
 static inline int it_raw(axr_client_t *c, int method, const char *target, const char *body, axr_arena_t *arena,
@@ -46,6 +55,49 @@ static inline long it_total_count(axr_client_t *c, const char *target, axr_arena
 	return v ? strtol(v, NULL, 10) : -1;
 }
 
+/* The first line of one psql query on database URL `db` (psql -tA), without its newline, in a
+ * static buffer (use at once); "(psql failed)" when psql could not run. */
+static inline const char *it_sql(const char *db, const char *query)
+{
+	static char s[4096];
+	char cmd[8192], q[6144];
+	FILE *p;
+	size_t n = 0;
+	for (const char *c = query; *c && n + 5 < sizeof q; c++) /* ' inside '...' for sh */
+		n += (size_t)(*c == '\'' ? snprintf(q + n, sizeof q - n, "'\\''") : snprintf(q + n, sizeof q - n, "%c", *c));
+	q[n] = '\0';
+	snprintf(cmd, sizeof cmd, "psql -X -q -t -A '%s' -c '%s' 2>&1", db, q);
+	p = popen(cmd, "r");
+	n = p ? fread(s, 1, sizeof s - 1, p) : 0;
+	if (!p) {
+		snprintf(s, sizeof s, "(psql failed)");
+		return s;
+	}
+	pclose(p);
+	s[n] = '\0';
+	s[strcspn(s, "\n")] = '\0';
+	return s;
+}
+
+/* it_sql() as a number (-1 when it is not one). */
+static inline long long it_sql_num(const char *db, const char *query)
+{
+	const char *v = it_sql(db, query);
+	char *end;
+	long long n = strtoll(v, &end, 10);
+	return end != v && *end == '\0' ? n : -1;
+}
+
+/* it_err() in one of 4 rotating buffers, so one message may quote several errors. */
+static inline const char *it_e(int rc, const axr_client_error_t *err)
+{
+	static char s[4][512];
+	static unsigned next;
+	char *b = s[next++ % 4];
+	snprintf(b, sizeof s[0], "%s", it_err(rc, err));
+	return b;
+}
+
 /* Whether `err` carries a field error at `path`. */
 static inline int it_has_path(const axr_client_error_t *err, const char *path)
 {
@@ -55,14 +107,16 @@ static inline int it_has_path(const axr_client_error_t *err, const char *path)
 	return 0;
 }
 
-/* The field-error paths of `err`, comma-separated (a static buffer: use at once). */
+/* The field-error paths of `err`, comma-separated (one of 4 rotating buffers). */
 static inline const char *it_paths(const axr_client_error_t *err)
 {
-	static char s[512];
+	static char bufs[4][512];
+	static unsigned next;
+	char *s = bufs[next++ % 4];
 	size_t used = 0;
 	s[0] = '\0';
-	for (size_t i = 0; i < err->n_errors && used < sizeof s - 1; i++) {
-		int n = snprintf(s + used, sizeof s - used, "%s%s", i ? "," : "", err->errors[i].path ? err->errors[i].path : "?");
+	for (size_t i = 0; i < err->n_errors && used < sizeof bufs[0] - 1; i++) {
+		int n = snprintf(s + used, sizeof bufs[0] - used, "%s%s", i ? "," : "", err->errors[i].path ? err->errors[i].path : "?");
 		if (n < 0)
 			break;
 		used += (size_t)n;

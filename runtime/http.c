@@ -172,6 +172,8 @@ static ssize_t axr__parse_request_line(const char *p, const char *eol, axr_http_
 	return 0;
 }
 
+/* Notes what one header field means for framing. *te_seen: 0 no
+ * Transfer-Encoding yet, 1 chunked, 501 a coding we lack. */
 static ssize_t axr__apply_header(axr_http_head_t *out, const axr_http_header_t *h, int *hosts,
                                  int *te_seen, int *closed, const char **why)
 {
@@ -195,10 +197,13 @@ static ssize_t axr__apply_header(axr_http_head_t *out, const axr_http_header_t *
 		*te_seen = 1;
 		if (!axr__lower_eq(v, vl, "chunked")) {
 			/* RFC 9112 6.3: chunked anywhere but last leaves the body
-			 * length unknown: 400; a coding we lack before it is 501. */
+			 * length unknown: 400; a coding we lack before it is 501,
+			 * decided once the whole head is read (with a
+			 * Content-Length too, the request is a 400). */
 			if (axr__list_has(v, vl, "chunked") && !axr__list_ends_chunked_once(v, vl))
 				AXR__FAIL(400, "chunked is not the final Transfer-Encoding");
-			AXR__FAIL(501, "unsupported Transfer-Encoding");
+			*te_seen = 501;
+			return 0;
 		}
 		out->chunked = 1;
 	} else if (axr__lower_eq(h->name, h->name_len, "host")) {
@@ -300,8 +305,10 @@ ssize_t axr_http_parse_head(const char *buf, size_t len, size_t max_head,
 	}
 	if (closed)
 		out->keep_alive = 0;
-	if (out->chunked && out->content_length >= 0)
+	if (te_seen && out->content_length >= 0)
 		AXR__FAIL(400, "both Content-Length and Transfer-Encoding");
+	if (te_seen == 501)
+		AXR__FAIL(501, "unsupported Transfer-Encoding");
 	if (out->chunked && out->minor_version == 0)
 		AXR__FAIL(400, "Transfer-Encoding in HTTP/1.0");
 	if (hosts > 1 || (hosts == 0 && out->minor_version >= 1))

@@ -583,7 +583,8 @@ static void test_obsolete_line_folding_is_400(void **state)
 	REJECT("GET / HTTP/1.1\r\nHost: a\r\nX-A: one\r\n two\r\n\r\n", 400, "folding");
 	REJECT("GET / HTTP/1.1\r\nHost: a\r\nX-A: one\r\n\ttwo\r\n\r\n", 400, "folding");
 	REJECT("GET / HTTP/1.1\r\n Host: a\r\n\r\n", 400, "folding");
-	REJECT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n ,chunked\r\n\r\n", 501, "Transfer-Encoding");
+	/* A fold continuing a Transfer-Encoding is a framing question (400), not an unknown coding. */
+	REJECT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n ,chunked\r\n\r\n", 400, "folding");
 }
 
 static void test_malformed_header_names_are_400(void **state)
@@ -718,6 +719,17 @@ static void test_chunked_not_last_or_twice_in_transfer_encoding_is_400(void **st
 	REJECT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked, chunked\r\n\r\n", 400, "final");
 	REJECT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: CHUNKED , gzip \r\n\r\n", 400, "final");
 	REJECT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip , Chunked \r\n\r\n", 501, "Transfer-Encoding");
+}
+
+/* With a Content-Length too, an unknown coding is a framing conflict (400),
+ * whatever the order of the two fields; alone it stays 501. */
+static void test_unknown_transfer_encoding_with_content_length_is_400(void **state)
+{
+	(void)state;
+	REJECT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: xchunked\r\nContent-Length: 5\r\n\r\n", 400,
+	       "both Content-Length and Transfer-Encoding");
+	REJECT("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: identity, chunked\r\n\r\n",
+	       400, "both Content-Length and Transfer-Encoding");
 }
 
 static void test_repeated_transfer_encoding_is_400(void **state)
@@ -1009,6 +1021,7 @@ int main(void)
 		cmocka_unit_test(test_content_length_over_18_digits_is_400),
 		cmocka_unit_test(test_transfer_encoding_other_than_chunked_is_501),
 		cmocka_unit_test(test_chunked_not_last_or_twice_in_transfer_encoding_is_400),
+		cmocka_unit_test(test_unknown_transfer_encoding_with_content_length_is_400),
 		cmocka_unit_test(test_repeated_transfer_encoding_is_400),
 		cmocka_unit_test(test_transfer_encoding_in_http10_is_400),
 		cmocka_unit_test(test_chunked_decodes_a_single_chunk),

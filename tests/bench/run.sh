@@ -12,7 +12,9 @@
 #
 # Settings: BENCH_SECONDS (10) per measurement, BENCH_CONNECTIONS (64), BENCH_THREADS (2),
 # BENCH_WARMUP (2) seconds of wrk before each measurement.
-# Prints a table (scenario, requests/s, p50, p99, reference, ratio, errors) and writes it to
+# Prints a table (scenario, requests/s, p50, p99, reference, ratio, errors) and a memory table
+# (every service of scripts/services.list: idle RSS, anon, file, PSS, threads, fds after start-up
+# and a few requests, and the loaded peak RSS during its scenarios) and writes both to
 # build/bench/latest.txt. Everything it starts lives in a temp folder and is stopped on exit.
 set -eu
 
@@ -45,6 +47,7 @@ mkdir -p "$T/svc"
 : >"$T/results"
 
 cleanup() {
+	[ -z "${SAMPLER:-}" ] || kill "$SAMPLER" 2>/dev/null || true
 	for f in "$T"/svc/*.pid; do
 		[ -e "$f" ] || continue
 		kill -TERM "$(cat "$f")" 2>/dev/null || true
@@ -166,19 +169,20 @@ reference_pgbench() {
 
 # --- services -----------------------------------------------------------------------
 
-# service_url NAME: starts build/bin/axr-NAME unless this run started it already (access log
-# off, its own database in the private PostgreSQL, the private redis) and prints its base URL.
-service_url() {
-	_bin=$BUILD/bin/axr-$1
+# svc_start KEY NAME DATABASE: starts build/bin/axr-NAME as KEY unless this run started KEY already
+# (access log off, DATABASE in the private PostgreSQL, the private redis) and prints its base URL;
+# $T/svc/KEY.pid holds its pid.
+svc_start() {
+	_bin=$BUILD/bin/axr-$2
 	if [ -r "$T/svc/$1.port" ]; then
 		echo "http://127.0.0.1:$(cat "$T/svc/$1.port")"
 		return 0
 	fi
 	[ -x "$_bin" ] || die "$_bin not built (run make)"
 	_port=$(sh "$STACK" free-port)
-	sh "$STACK" pg-createdb "$T/stack" "$PG_PORT" "axr_$1"
+	sh "$STACK" pg-createdb "$T/stack" "$PG_PORT" "$3"
 	AXR_PORT=$_port AXR_ACCESS_LOG=false AXR_LOG_LEVEL=warn \
-		AXR_DATABASE_URL=$(sh "$STACK" pg-url "$PG_PORT" "axr_$1") AXR_REDIS_URL=$REDIS_URL \
+		AXR_DATABASE_URL=$(sh "$STACK" pg-url "$PG_PORT" "$3") AXR_REDIS_URL=$REDIS_URL \
 		"$_bin" </dev/null >"$T/svc/$1.log" 2>&1 &
 	echo "$!" >"$T/svc/$1.pid"
 	_n=100
@@ -186,13 +190,17 @@ service_url() {
 		_n=$((_n - 1))
 		if [ "$_n" -le 0 ] || ! kill -0 "$(cat "$T/svc/$1.pid")" 2>/dev/null; then
 			tail -n 20 "$T/svc/$1.log" >&2
-			die "axr-$1 did not become ready on port $_port"
+			die "axr-$2 did not become ready on port $_port"
 		fi
 		sleep 0.1
 	done
 	echo "$_port" >"$T/svc/$1.port"
 	echo "http://127.0.0.1:$_port"
 }
+
+# service_url NAME: starts build/bin/axr-NAME unless this run started it already (access log
+# off, its own database in the private PostgreSQL, the private redis) and prints its base URL.
+service_url() { svc_start "$1" "$1" "axr_$1"; }
 
 # scenario NAME REFERENCE URL [LUA]: measures URL with wrk and compares it with REFERENCE
 # (nginx-static, pgbench, or the NAME of an earlier scenario).
@@ -201,6 +209,93 @@ scenario() {
 	cut -f 1 "$T/results" | grep -qxF -- "$2" || die "scenario $1: unknown reference '$2' (a reference or an earlier scenario)"
 	[ -z "${4:-}" ] || [ -r "$4" ] || die "scenario $1: no wrk script $4"
 	wrk_run "$1" "$1" "$2" "$3" "${4:-}"
+}
+
+# --- memory ---------------------------------------------------------------------------
+
+# Every service of scripts/services.list (name, port, database; comments skipped).
+SERVICES=$(awk '!/^#/ && NF >= 3 { print $1 }' scripts/services.list)
+
+# rss_line NAME PID: NAME, VmRSS, RssAnon, RssFile, Pss (kB), threads and open fds of PID.
+rss_line() {
+	_pss=$(awk '/^Pss:/ { print $2 }' "/proc/$2/smaps_rollup" 2>/dev/null)
+	_fds=$(ls "/proc/$2/fd" 2>/dev/null | wc -l)
+	awk -v n="$1" -v pss="${_pss:-0}" -v fds="$_fds" '
+		/^VmRSS:/ { r = $2 } /^RssAnon:/ { a = $2 } /^RssFile:/ { f = $2 } /^Threads:/ { t = $2 }
+		END { print n, r + 0, a + 0, f + 0, pss + 0, t + 0, fds }' "/proc/$2/status"
+}
+
+# Idle RSS: every service started as make up runs it (default settings, its own database, the
+# stack's keys and admin), all at once so that PSS shares the libraries as on a real host, then
+# a few requests each, a second of rest, and /proc/PID/status. They are stopped afterwards.
+idle_rss() {
+	: >"$T/rss-idle"
+	for _s in $SERVICES; do
+		[ -x "$BUILD/bin/axr-$_s" ] || { note "idle RSS: axr-$_s not built, skipped"; continue; }
+		AXR_JWT_PUBLIC_KEY=$ROOT/tests/fixtures/keys/test-only-rs256-public.pem \
+			AXR_JWT_PRIVATE_KEY=$ROOT/tests/fixtures/keys/test-only-rs256-private.pem AXR_JWT_ALG=RS256 \
+			AXR_ADMIN_NAME=admin AXR_ADMIN_PASSWORD=bench-admin-password \
+			svc_start "idle-$_s" "$_s" "axr_idle_$_s" >"$T/svc/idle-$_s.url"
+	done
+	for _s in $SERVICES; do
+		[ -r "$T/svc/idle-$_s.url" ] || continue
+		for _path in /status /status /status /healthz /readyz /metrics /no-such-route; do
+			curl -s -o /dev/null --max-time 5 "$(cat "$T/svc/idle-$_s.url")$_path" || true
+		done
+	done
+	sleep 1
+	for _s in $SERVICES; do
+		if [ -r "$T/svc/idle-$_s.pid" ]; then
+			rss_line "$_s" "$(cat "$T/svc/idle-$_s.pid")" >>"$T/rss-idle"
+		fi
+	done
+	for _s in $SERVICES; do
+		[ -r "$T/svc/idle-$_s.pid" ] || continue
+		_p=$(cat "$T/svc/idle-$_s.pid")
+		kill -TERM "$_p" 2>/dev/null || true
+		_n=50
+		while kill -0 "$_p" 2>/dev/null && [ "$_n" -gt 0 ]; do sleep 0.1; _n=$((_n - 1)); done
+		kill -KILL "$_p" 2>/dev/null || true
+		rm -f "$T/svc/idle-$_s.pid" "$T/svc/idle-$_s.port"
+	done
+}
+
+# Loaded RSS: while the scenarios run, every 0.5 s the peak RSS (VmHWM) of every process of
+# $BUILD/bin/axr-* that this run started (they inherit BENCH_RUN_ID; other runs of the same
+# binaries on this machine do not count), one "NAME KB" line each into $T/peaks.
+BIN_ABS=$(cd "$BUILD/bin" 2>/dev/null && pwd -P || echo "$ROOT/$BUILD/bin")
+BENCH_RUN_ID=$T
+export BENCH_RUN_ID
+peak_sampler() {
+	while :; do
+		find /proc -maxdepth 2 -name exe -lname "$BIN_ABS/axr-*" -printf '%h %l\n' 2>/dev/null |
+			while read -r _d _l; do
+				tr '\0' '\n' <"$_d/environ" 2>/dev/null | grep -qxF "BENCH_RUN_ID=$BENCH_RUN_ID" || continue
+				_n=${_l##*/axr-}
+				sed -n "s/^VmHWM:[[:space:]]*\([0-9]*\).*/${_n%% *} \1/p" "$_d/status" 2>/dev/null
+			done >>"$T/peaks" || true
+		sleep 0.5
+	done
+}
+
+# The memory table: idle figures and the loaded peak per service, against the goal (idle <= 10 MB).
+rss_report() {
+	printf '\nmemory per service (kB; idle: default settings, after start-up and a few requests; loaded: the\n'
+	printf 'peak RSS (VmHWM) of its processes during its scenarios above; goal: idle RSS <= 10240 kB)\n\n'
+	awk -v services="$SERVICES" '
+		FILENAME ~ /rss-idle$/ { rss[$1] = $2; anon[$1] = $3; file[$1] = $4; pss[$1] = $5; thr[$1] = $6; fds[$1] = $7; next }
+		{ if ($2 + 0 > peak[$1] + 0) peak[$1] = $2 }
+		END {
+			printf "%-13s %9s %9s %9s %9s %7s %5s  %11s  %s\n", "service", "idle RSS", "anon", "file",
+				"PSS", "threads", "fds", "loaded peak", "idle goal"
+			n = split(services, s, " ")
+			for (i = 1; i <= n; i++) {
+				k = s[i]
+				if (!(k in rss)) { printf "%-13s %9s\n", k, "not built"; continue }
+				printf "%-13s %9d %9d %9d %9d %7d %5d  %11s  %s\n", k, rss[k], anon[k], file[k], pss[k], thr[k],
+					fds[k], (k in peak) ? peak[k] : "-", rss[k] <= 10240 ? "met" : "missed"
+			}
+		}' "$T/rss-idle" "$T/peaks"
 }
 
 # --- the table ----------------------------------------------------------------------
@@ -236,6 +331,11 @@ sh "$STACK" pg-start "$T/stack" "$PG_PORT"
 sh "$STACK" pg-createdb "$T/stack" "$PG_PORT" bench
 sh "$STACK" redis-start "$T/stack" "$REDIS_PORT"
 REDIS_URL=$(sh "$STACK" redis-url "$REDIS_PORT")
+
+note "idle RSS of every service"
+idle_rss
+peak_sampler &
+SAMPLER=$!
 
 reference_nginx_static
 reference_pgbench
@@ -291,5 +391,7 @@ BENCH_DATABASE_URL=$(sh "$STACK" pg-url "$PG_PORT" postgres) BENCH_REDIS_URL=$RE
 BENCH_DATABASE_URL="$(sh "$STACK" pg-url "$PG_PORT" postgres)" BENCH_REDIS_URL="$REDIS_URL" \
 	sh tests/bench/matchmaking.sh --results "$T/results" || note "matchmaking bench: a check failed"
 
+kill "$SAMPLER" 2>/dev/null || true
+SAMPLER=
 mkdir -p "$BUILD/bench"
-report | tee "$BUILD/bench/latest.txt"
+{ report; rss_report; } | tee "$BUILD/bench/latest.txt"

@@ -228,6 +228,12 @@ typedef struct axr_client_call_opts {
 	const char *request_id;    /* X-Request-Id to send ([A-Za-z0-9._-]{1,64}); NULL = random */
 	const char *const *headers;/* extra headers: name, value, name, value, ... */
 	size_t n_headers;          /* number of (name, value) pairs */
+	/* Extra query parameters, name, value, name, value, ...: percent-encoded and
+	 * appended after the operation's own (e.g. the query language's filters of
+	 * list operations, "progress", "gte(5)", which have no member in the input).
+	 * Not validated; an empty name is AXR_EINVAL. */
+	const char *const *query;
+	size_t n_query;            /* number of (name, value) pairs */
 	/* When non-NULL, filled once an answer arrived (whatever its status): the
 	 * status and the headers (ETag, X-Total-Count, Retry-After, ...) of the final
 	 * answer; the body is not kept (body "", body_len 0). The strings live in the

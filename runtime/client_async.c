@@ -335,6 +335,13 @@ int axr__call_options(axr__call_t *call, const axr_client_call_opts_t *opts)
 			return axr__client_fail(&call->err, call->arena, AXR_CLIENT_ERR_LOCAL, rc,
 			                        "header '%s' cannot be sent as it is", opts->headers[2 * i]);
 	}
+	if (opts->n_query > 0) {
+		int rc = call->req.target ? axr__req_add_query(&call->req, opts->query, opts->n_query, call->arena)
+		                          : AXR_EINVAL;
+		if (rc != 0)
+			return axr__client_fail(&call->err, call->arena, AXR_CLIENT_ERR_LOCAL, rc,
+			                        "extra query parameters: %s", axr_strerror(rc));
+	}
 	return 0;
 }
 

@@ -35,6 +35,30 @@ static void axr__percent_encode(axr_buf_t *b, const char *s, size_t len)
 	}
 }
 
+int axr__req_add_query(axr__req_t *r, const char *const *pairs, size_t n, axr_arena_t *arena)
+{
+	axr_buf_t t = AXR_BUF_INIT;
+	bool first = strchr(r->target, '?') == NULL;
+	int rc = 0;
+	axr_buf_puts(&t, r->target);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const char *name = pairs[2 * i], *value = pairs[2 * i + 1] ? pairs[2 * i + 1] : "";
+		if (name == NULL || *name == '\0') {
+			rc = AXR_EINVAL;
+			break;
+		}
+		axr_buf_putc(&t, first ? '?' : '&');
+		first = false;
+		axr__percent_encode(&t, name, strlen(name));
+		axr_buf_putc(&t, '=');
+		axr__percent_encode(&t, value, strlen(value));
+	}
+	if (rc == 0 && (!axr_buf_ok(&t) || (r->target = axr_arena_strndup(arena, t.data, t.len)) == NULL))
+		rc = AXR_ENOMEM;
+	axr_buf_free(&t);
+	return rc;
+}
+
 /* The protobuf field that carries input property `name`, or NULL. */
 static const ProtobufCFieldDescriptor *axr__input_field(const axr_op_t *op, const char *name,
                                                         const axr_schema_t **schema)

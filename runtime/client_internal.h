@@ -198,6 +198,10 @@ int axr__req_header(axr__req_t *r, const char *name, const char *value);
 int axr__call_encode(axr_client_t *c, const axr_route_t *route, const ProtobufCMessage *input, unsigned flags,
                      axr_arena_t *arena, axr__req_t *r, axr_client_error_t *err);
 
+/* Appends n (name, value) pairs, percent-encoded, to r->target (a new
+ * string in `arena`). 0, AXR_EINVAL (an empty name), AXR_ENOMEM. */
+int axr__req_add_query(axr__req_t *r, const char *const *pairs, size_t n, axr_arena_t *arena);
+
 /* Decodes a success answer of `op` into *out (in `arena`). 0 or an HTTP
  * error (AXR_EPARSE) in `err`. */
 int axr__call_decode(const axr_op_t *op, const axr_client_response_t *resp, axr_arena_t *arena,

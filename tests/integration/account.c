@@ -820,6 +820,53 @@ static void automatic_refresh(void)
 	axr_client_free(anon);
 }
 
+/* A client with AXR_CLIENT_PROTOBUF: bodies and answers as application/x-protobuf. */
+static axr_client_t *protobuf_client(const char *token)
+{
+	axr_client_t *c = NULL;
+	axr_client_options_t o = {.base_url = URL, .timeout_ms = 15000, .flags = AXR_CLIENT_PROTOBUF};
+	if (axr_client_new(&o, &c) != 0 || (token && axr_client_set_token(c, token) != 0)) {
+		printf("not ok - setup: a protobuf client\n");
+		exit(2);
+	}
+	return c;
+}
+
+static void protobuf_on_the_wire(void)
+{
+	axr_client_t *c = protobuf_client(NULL);
+	Account__NewUser *nu = NULL;
+	Account__User *me = NULL;
+	Account__Jwks *ks = NULL;
+	Account__RoleList *rl = NULL;
+	axr_client_error_t e, ew;
+	char why[1024] = "";
+	int rc = login(c, "alice", "alice-password-1", &nu, &e);
+	int rcw = login_from(c, "alice", "wrong-password-2", "192.0.2.50", NULL, &ew, NULL);
+	if (rc == 0) {
+		axr_client_set_token(c, nu->token);
+		rc = account_client_find_me(c, NULL, &me, A, &e);
+	}
+	if (rc == 0)
+		rc = account_client_get_keys(c, NULL, &ks, A, &e);
+	axr_client_t *ad = protobuf_client(admin_token);
+	if (rc == 0)
+		rc = account_client_list_roles(ad, NULL, &rl, A, &e);
+	if (rc != 0)
+		snprintf(why, sizeof why, "%s", it_err(rc, &e));
+	else if (!nu->user || strcmp(S(nu->user->uid), a_uid) != 0 || nu->expires_in != 900 ||
+	         strcmp(S(me->uid), a_uid) != 0 || strcmp(S(me->email), "alice@example.com") != 0 || me->version != 1)
+		snprintf(why, sizeof why, "log-in uid %s expiresIn %d; findMe %s %s v%lld",
+		         nu->user ? S(nu->user->uid) : "-", nu->expires_in, S(me->uid), S(me->email), (long long)me->version);
+	else if (ks->n_keys < 1 || strcmp(S(ks->keys[0]->kty), "RSA") != 0 || rl->n_items < 1)
+		snprintf(why, sizeof why, "%zu keys, %zu roles", ks->n_keys, rl->n_items);
+	else if (!is_http(rcw, &ew, 401, "UNAUTHORIZED"))
+		snprintf(why, sizeof why, "a wrong password: %s", it_err(rcw, &ew));
+	it_check(!why[0], "protobuf_on_the_wire_gives_the_same_answers_and_errors_stay_json", "%s", why);
+	axr_client_free(ad);
+	axr_client_free(c);
+}
+
 static void unknown_user_token(void)
 {
 	char *ghost = it_mint("00000000-0000-4000-8000-0000000000ff", NULL);
@@ -860,6 +907,7 @@ int main(void)
 	admin_users();
 	roles_crud();
 	lockout();
+	protobuf_on_the_wire();
 	automatic_refresh();
 	unknown_user_token();
 	axr_arena_free(A);

@@ -13,9 +13,9 @@
  * unlock event arriving on the player's websocket (/notifications).
  *
  * What stays in tests/achievement/achievement.test.sh (curl): bodies a typed
- * client cannot send (unknown members), the query language's filters (the
- * typed list input has no member for them), bus triggers fed by bus_publish
- * and the events' wire format on redis.
+ * client cannot send (unknown members), the server's own checks of what the
+ * client validates first, more of the query language (sorts, pages, counts),
+ * bus triggers fed by bus_publish and the events' wire format on redis.
  */
 #include "itest.h"
 
@@ -558,6 +558,63 @@ static void lists_bola(void)
 	         unlocked, locked, bob_unlocked);
 }
 
+static void query_language_filters(void)
+{
+	/* list filters have no member in the typed input: axr_client_call_opts' extra query */
+	const char *q[] = {"progress", "gte(5)"}, *bad[] = {"nope", "1"};
+	Achievement__FindUserAchievementsInput in = ACHIEVEMENT__FIND_USER_ACHIEVEMENTS_INPUT__INIT;
+	axr_client_call_opts_t o = {.query = q, .n_query = 1};
+	const axr_route_t *route = &achievement_client_routes[ACHIEVEMENT_CLIENT_FIND_USER_ACHIEVEMENTS];
+	ProtobufCMessage *m = NULL;
+	axr_client_error_t e, eb;
+	SET(in.user_uid, "me");
+	int rc = axr_client_call_opts(bob, route, &in.base, &o, &m, A, &e);
+	const Achievement__UserAchievementList *l = (const Achievement__UserAchievementList *)m;
+	int all_gte5 = rc == 0;
+	for (size_t i = 0; rc == 0 && i < l->n_items; i++)
+		all_gte5 = all_gte5 && l->items[i]->progress >= 5;
+	o.query = bad;
+	int rcb = axr_client_call_opts(bob, route, &in.base, &o, &m, A, &eb);
+	it_check(rc == 0 && l->n_items == 2 && all_gte5 && is_http(rcb, &eb, 400, "VALIDATION") &&
+	             strcmp(err_path(&eb), "/query/nope") == 0,
+	         "user_lists_take_query_language_filters_through_call_opts",
+	         "progress=gte(5): %s, %zu records (want 2: five, grind), all >= 5: %d; nope=1: %s at %s", it_err(rc, &e),
+	         rc == 0 ? l->n_items : 0, all_gte5, it_err(rcb, &eb), err_path(&eb));
+}
+
+static void protobuf_on_the_wire(void)
+{
+	axr_client_t *c = NULL;
+	axr_client_options_t o = {.base_url = URL, .timeout_ms = 15000, .flags = AXR_CLIENT_PROTOBUF};
+	if (axr_client_new(&o, &c) != 0 || axr_client_set_token(c, bob_tok) != 0) {
+		it_check(0, "protobuf_on_the_wire_gives_the_same_answers", "no client");
+		return;
+	}
+	char why[1024] = "";
+	Achievement__UserAchievement *u = NULL;
+	Achievement__AchievementDefinitionList *dl = NULL;
+	axr_client_error_t e, e2;
+	const char *grind = NULL;
+	int rc = progress(c, "grind", 7, NULL, "pb-1", &u, &e);
+	if (rc == 0)
+		rc = achievement_client_find_achievements(c, NULL, &dl, A, &e);
+	for (size_t i = 0; rc == 0 && i < dl->n_items; i++)
+		if (strcmp(S(dl->items[i]->name), "grind") == 0)
+			grind = dl->items[i]->uid;
+	Achievement__UserAchievement *r = grind ? record_of(bob, "me", grind, NULL) : NULL;
+	Achievement__UserAchievement *none = NULL;
+	int rc2 = progress(c, "nope", 1, NULL, NULL, &none, &e2);
+	if (rc != 0)
+		snprintf(why, sizeof why, "%s", it_err(rc, &e));
+	else if (u->progress != 307 || !grind || !r || r->progress != 307)
+		snprintf(why, sizeof why, "answer %lld; grind %s, bob's progress as JSON %lld (want 307)",
+		         (long long)u->progress, S(grind), r ? (long long)r->progress : -1LL);
+	else if (!is_http(rc2, &e2, 404, "NOTFOUND"))
+		snprintf(why, sizeof why, "an unknown achievement: %s", it_err(rc2, &e2));
+	it_check(!why[0], "protobuf_on_the_wire_gives_the_same_answers", "%s", why);
+	axr_client_free(c);
+}
+
 static void deleted_definitions(void)
 {
 	Achievement__UserAchievement *u = NULL;
@@ -602,6 +659,8 @@ int main(void)
 	concurrent();
 	idempotency();
 	lists_bola();
+	query_language_filters();
+	protobuf_on_the_wire();
 	deleted_definitions();
 
 	axr_client_free(admin);

@@ -387,6 +387,38 @@ static void test_calls_that_get_401_together_share_one_refresh(void **state)
 	event_base_free(base);
 }
 
+/* axr_client_call_opts_t.response of an async call, as the callback saw it. */
+static axr_client_response_t async_resp;
+static int status_in_callback;
+static bool length_in_callback;
+
+static void on_done_with_response(int rc, ProtobufCMessage *out, axr_client_error_t *err, void *ud)
+{
+	status_in_callback = async_resp.status;
+	length_in_callback = axr_client_response_header(&async_resp, "Content-Length") != NULL;
+	on_done(rc, out, err, ud);
+}
+
+static void test_async_calls_fill_the_response_before_the_callback(void **state)
+{
+	(void)state;
+	struct event_base *base = event_base_new();
+	axr_client_t *c = client_for(live.url, NULL, 0, 0, 0);
+	axr_arena_t *a = axr_arena_new(0);
+	outcome_t o = {0};
+	axr_client_call_opts_t opts = {.response = &async_resp};
+	async_resp.status = -1;
+	assert_int_equal(start(c, base, "10", &opts, a, NULL, on_done_with_response, &o), 0);
+	assert_int_equal(async_resp.status, 0); /* cleared when the call started; no answer yet */
+	event_base_dispatch(base);
+	if (o.calls != 1 || o.rc != 0 || status_in_callback != 200 || !length_in_callback)
+		fail_msg("%d callbacks, %s; status in the callback %d, Content-Length %s", o.calls, axr_errname(o.rc),
+		         status_in_callback, length_in_callback ? "seen" : "missing");
+	axr_arena_free(a);
+	axr_client_free(c);
+	event_base_free(base);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -396,6 +428,7 @@ int main(void)
 		cmocka_unit_test(test_freeing_the_client_cancels_calls_in_flight),
 		cmocka_unit_test(test_results_of_null_arena_calls_belong_to_the_callback),
 		cmocka_unit_test(test_calls_that_get_401_together_share_one_refresh),
+		cmocka_unit_test(test_async_calls_fill_the_response_before_the_callback),
 	};
 	return cmocka_run_group_tests_name("client_async", tests, group_setup, group_teardown);
 }

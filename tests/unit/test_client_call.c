@@ -576,6 +576,44 @@ static void test_another_2xx_is_decoded_and_opts_response_gives_status_and_heade
 	axr_client_free(c);
 }
 
+static void test_extra_query_parameters_are_sent_after_the_operations_own(void **state)
+{
+	(void)state;
+	axr_client_t *c = client_for(live.url, NULL, 0, 0, 0);
+	axr_arena_t *a = axr_arena_new(0);
+	axr_client_error_t err;
+	ProtobufCMessage *out = NULL;
+	Clienttest__GetItemInput in = CLIENTTEST__GET_ITEM_INPUT__INIT;
+	in.id = "1";
+	in.has_verbose = 1;
+	in.verbose = 1;
+	/* names the operation does not declare: this server's getItem takes no filters, so it
+	 * names both in its 400 (which shows they arrived as query parameter names) */
+	const char *q[] = {"progress", "gte(5)", "a b", "x&y"};
+	axr_client_call_opts_t o = {.query = q, .n_query = 2};
+	assert_int_equal(axr_client_call_opts(c, &routes[GET_ITEM], &in.base, &o, &out, a, &err), AXR_EVALIDATION);
+	assert_int_equal(err.status, 400);
+	assert_int_equal(err.n_errors, 2);
+	assert_string_equal(err.errors[0].path, "/progress");
+	assert_string_equal(err.errors[1].path, "/a%20b"); /* as received: percent-encoded */
+
+	/* an empty name: nothing is sent */
+	int before = seen_now().requests;
+	const char *bad[] = {"", "x"};
+	o.query = bad;
+	o.n_query = 1;
+	assert_int_equal(axr_client_call_opts(c, &routes[GET_ITEM], &in.base, &o, &out, a, &err), AXR_EINVAL);
+	assert_int_equal(err.kind, AXR_CLIENT_ERR_LOCAL);
+	assert_int_equal(seen_now().requests, before);
+
+	/* none: the operation's own query as before */
+	o.n_query = 0;
+	assert_int_equal(axr_client_call_opts(c, &routes[GET_ITEM], &in.base, &o, &out, a, &err), 0);
+	assert_string_equal(seen_now().query, "verbose=true");
+	axr_arena_free(a);
+	axr_client_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -587,6 +625,7 @@ int main(void)
 		cmocka_unit_test(test_results_without_an_arena_are_freed_with_one_call),
 		cmocka_unit_test(test_base_url_prefix_and_unexpected_answers),
 		cmocka_unit_test(test_another_2xx_is_decoded_and_opts_response_gives_status_and_headers),
+		cmocka_unit_test(test_extra_query_parameters_are_sent_after_the_operations_own),
 	};
 	return cmocka_run_group_tests_name("client_call", tests, group_setup, group_teardown);
 }

@@ -5,6 +5,7 @@
 #   make test       install missing packages, build, run every test suite
 #   make up / down  run / stop the whole platform locally (http://127.0.0.1:8080)
 #   make bench      performance scenarios with same-run reference ratios
+#   make soak       the platform under 10 min of mixed traffic: RSS and fds flat (SOAK_SAN=1: ASan)
 #   make fuzz       libFuzzer targets (FUZZ_SECONDS each)
 #   make install    install client libraries and headers under PREFIX
 #   make deps       install missing Debian packages
@@ -72,14 +73,14 @@ TOOL_BIN  := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 FUZZ_SRC  := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_BIN  := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
 
-.PHONY: all help deps generate test unit asan-unit up down bench fuzz install clean check-drift clients itests
+.PHONY: all help deps generate test unit asan-unit up down bench soak fuzz install clean check-drift clients itests
 .DEFAULT_GOAL := all
 
 AXRGEN := $(if $(wildcard codegen/main.c),$(BUILD)/bin/axrgen)
 all: $(BUILD)/libaxr.a $(AXRGEN) $(SVC_BIN) unit $(TOOL_BIN) clients
 
 help:
-	@sed -n '3,12p' Makefile | sed 's/^# //'
+	@sed -n '3,13p' Makefile | sed 's/^# //'
 
 deps:
 	@sh scripts/deps.sh
@@ -292,6 +293,12 @@ down:
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@sh tests/bench/run.sh
+
+# The whole platform under SOAK_SECONDS (600) of mixed traffic; SOAK_SAN=1 runs
+# the services built with ASan+UBSan (tests/soak/run.sh).
+soak: deps
+	@$(MAKE) --no-print-directory all
+	@sh tests/soak/run.sh
 
 # Fuzzing: clang + libFuzzer, every target links the runtime and generator.
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -Iruntime -Icodegen -I. -I$(BUILD)/gen/runtime $(PKG_CFLAGS)

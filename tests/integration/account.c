@@ -22,6 +22,8 @@
 
 #include <stdint.h>
 
+#include <event2/event.h>
+
 #include "account_client.h"
 
 static const char *URL;
@@ -292,6 +294,7 @@ static void register_duplicates(void)
 	             rc2 == AXR_EEXISTS && strcmp(err_path(&e2), "/email") == 0,
 	         "register_duplicate_name_or_email_in_any_case_is_409_exists_naming_it", "name: %s at %s; email: %s at %s",
 	         it_err(rc1, &e1), err_path(&e1), it_err(rc2, &e2), err_path(&e2));
+	axr_client_free(c);
 }
 
 static void mass_assignment_cannot_be_expressed(void)
@@ -867,6 +870,64 @@ static void protobuf_on_the_wire(void)
 	axr_client_free(c);
 }
 
+typedef struct me_calls {
+	int done, ok;
+	char first_error[640];
+} me_calls_t;
+
+static void on_me(int rc, ProtobufCMessage *out, axr_client_error_t *err, void *ud)
+{
+	me_calls_t *m = ud;
+	m->done++;
+	if (rc == 0 && out && strcmp(S(((const Account__User *)out)->uid), a_uid) == 0)
+		m->ok++;
+	else if (!m->first_error[0])
+		snprintf(m->first_error, sizeof m->first_error, "%s", it_err(rc, err));
+}
+
+/* Ten async calls with an expired token at once: one refresh serves them all (a second use of the
+ * single-use refresh token would revoke the login). */
+static void automatic_refresh_shared_by_concurrent_calls(void)
+{
+	axr_client_t *anon = client(NULL);
+	Account__NewUser *l = NULL, *x = NULL;
+	axr_client_error_t e;
+	char args[256], why[1024] = "";
+	int rc = login(anon, "alice", "alice-password-1", &l, &e);
+	snprintf(args, sizeof args, "-s %s -t 1 -e 120", a_uid);
+	char *expired = mint(args);
+	axr_client_t *c = client(expired ? expired : "x");
+	tokens_seen_t seen = {0};
+	me_calls_t m = {0};
+	if (rc == 0 && expired)
+		rc = axr_client_set_refresh(c, l->refresh, NULL, on_tokens, &seen);
+	struct event_base *base = event_base_new();
+	int started = 0;
+	for (int i = 0; rc == 0 && i < 10; i++)
+		if (account_client_find_me_async(c, base, NULL, A, &e, on_me, &m) == 0)
+			started++;
+	long long deadline = it_now_ms() + 15000;
+	while (m.done < started && it_now_ms() < deadline)
+		event_base_loop(base, EVLOOP_ONCE);
+	axr_client_stats_t st;
+	axr_client_get_stats(c, &st);
+	/* the login is still alive: its current refresh token works */
+	axr_client_error_t er;
+	int rr = seen.calls ? refresh(anon, seen.refresh, &x, &er) : -1;
+	if (rc != 0 || !expired)
+		snprintf(why, sizeof why, "log-in: %s; mint %s", it_err(rc, &e), expired ? "ok" : "failed");
+	else if (started != 10 || m.ok != 10 || st.refreshes != 1 || seen.calls != 1)
+		snprintf(why, sizeof why, "%d started, %d answered alice (%s), %lu refreshes, %d token reports", started,
+		         m.ok, m.first_error, st.refreshes, seen.calls);
+	else if (rr != 0)
+		snprintf(why, sizeof why, "the login's refresh token after: %s", it_err(rr, &er));
+	it_check(!why[0], "automatic_refresh_one_refresh_serves_ten_concurrent_async_calls", "%s", why);
+	axr_client_free(c); /* before its loop */
+	event_base_free(base);
+	axr_client_free(anon);
+	free(expired);
+}
+
 static void unknown_user_token(void)
 {
 	char *ghost = it_mint("00000000-0000-4000-8000-0000000000ff", NULL);
@@ -909,6 +970,7 @@ int main(void)
 	lockout();
 	protobuf_on_the_wire();
 	automatic_refresh();
+	automatic_refresh_shared_by_concurrent_calls();
 	unknown_user_token();
 	axr_arena_free(A);
 	free(admin_token);

@@ -8,8 +8,9 @@
  *   register -> login -> admin_login -> websocket -> achievement_progress ->
  *   achievement_unlock -> achievement_event -> mint -> purchase ->
  *   friend_register -> friend_websocket -> transfer_propose ->
- *   transfer_approve -> transfer_event -> match_queue -> match_found -> match_event ->
- *   refresh -> auto_refresh -> logout -> refresh_reuse_revokes_the_family
+ *   transfer_approve -> transfer_event -> match_queue -> match_found ->
+ *   match_event -> events_exactly_once -> refresh -> auto_refresh -> logout ->
+ *   refresh_reuse_revokes_the_family
  *
  * A step whose prerequisite failed is a `not ok - journey_<step>: skipped
  * (needs journey_<other>)`. After each step a `# journey_<step> N ms` line
@@ -39,7 +40,7 @@
 enum {
 	S_REGISTER, S_LOGIN, S_ADMIN_LOGIN, S_WEBSOCKET, S_ACH_PROGRESS, S_ACH_UNLOCK, S_ACH_EVENT, S_MINT, S_PURCHASE,
 	S_FRIEND, S_FRIEND_WS, S_TX_PROPOSE, S_TX_APPROVE, S_TX_EVENT, S_MATCH_QUEUE, S_MATCH_FOUND, S_MATCH_EVENT,
-	S_REFRESH, S_AUTO_REFRESH, S_LOGOUT, S_REFRESH_REUSE, S_COUNT
+	S_EVENTS_ONCE, S_REFRESH, S_AUTO_REFRESH, S_LOGOUT, S_REFRESH_REUSE, S_COUNT
 };
 
 static const char *const step_names[S_COUNT] = {
@@ -47,7 +48,7 @@ static const char *const step_names[S_COUNT] = {
 	"journey_achievement_progress", "journey_achievement_unlock", "journey_achievement_event", "journey_mint",
 	"journey_purchase", "journey_friend_register", "journey_friend_websocket", "journey_transfer_propose",
 	"journey_transfer_approve", "journey_transfer_event", "journey_match_queue", "journey_match_found",
-	"journey_match_event", "journey_refresh", "journey_auto_refresh", "journey_logout",
+	"journey_match_event", "journey_events_exactly_once", "journey_refresh", "journey_auto_refresh", "journey_logout",
 	"journey_refresh_reuse_revokes_the_family",
 };
 
@@ -108,6 +109,10 @@ typedef struct player {
 	const char *refresh; /* current refresh token */
 	axr_client_t *client;
 	int ws; /* websocket through the gateway, or -1 */
+	struct event_note {
+		char type[32], action[16], uid[40], ref[40]; /* ref: data.achievementUid */
+	} events[128]; /* every event read from the websocket, in order */
+	size_t n_events;
 } player_t;
 
 static const char *gateway;    /* http://127.0.0.1:PORT */
@@ -118,7 +123,7 @@ static axr_arena_t *arena;     /* every answer of the run lives here */
 static axr_client_t *anon;     /* no token: register, log-in, refresh, logout */
 static player_t alice = {.ws = -1}, bob = {.ws = -1}, admin = {.ws = -1};
 static const char *achievement_uid, *coin_uid, *sword_uid, *transfer_uid, *match_uid;
-static int64_t transfer_version;
+static int64_t transfer_version, unlocked_version;
 static const char *used_refresh; /* the log-in's refresh token, traded by journey_refresh */
 static const char *bob_used_refresh; /* the friend's registration refresh token, traded by journey_auto_refresh */
 
@@ -131,42 +136,49 @@ static const char *str_or(const char *s)
 
 /* ---- helpers over the generated clients ---- */
 
-/* A player's balance of one resource from GET /v1/inventory (0 when no row). */
-static int balance_of(player_t *p, const char *resource_uid, int64_t *quantity)
+/* Expects p's balance of a resource (GET /v1/inventory, 0 without a row) to be exactly `want`. */
+static int expect_balance(player_t *p, const char *resource_uid, const char *what, int64_t want)
 {
 	Economy__FindInventoryInput in = ECONOMY__FIND_INVENTORY_INPUT__INIT;
 	Economy__InventoryItemList *list = NULL;
 	axr_client_error_t err = {0};
+	int64_t got = 0;
 	int rc;
 	in.has_limit = 1;
 	in.limit = 1000;
 	rc = economy_client_find_inventory(p->client, &in, &list, arena, &err);
-	if (rc != 0) {
-		expect(0, "%s's inventory: %s", p->name, it_err(rc, &err));
-		return rc;
-	}
-	*quantity = 0;
+	if (!expect(rc == 0, "%s's inventory: %s", p->name, it_err(rc, &err)))
+		return 0;
 	for (size_t i = 0; i < list->n_items; i++) {
 		const Economy__InventoryItem *it = list->items[i];
 		if (!expect(it->owner_uid && strcmp(it->owner_uid, p->uid) == 0, "%s's inventory lists a row of %s",
 		            p->name, str_or(it->owner_uid)))
-			return AXR_EINTERNAL;
+			return 0;
 		if (it->resource_uid && strcmp(it->resource_uid, resource_uid) == 0)
-			*quantity = it->quantity;
+			got = it->quantity;
 	}
-	return 0;
-}
-
-/* Expects p's balance of resource `what` to be exactly `want`. */
-static int expect_balance(player_t *p, const char *resource_uid, const char *what, int64_t want)
-{
-	int64_t got = -1;
-	if (balance_of(p, resource_uid, &got) != 0)
-		return 0;
 	return expect(got == want, "%s's %s balance is %" PRId64 ", want %" PRId64, p->name, what, got, want);
 }
 
-/* Logs in with name and password through the gateway; fills token, refresh, uid. */
+/* Takes a log-in's or registration's answer (rc, nu) for p: its uid (the same as before, if known) and tokens. */
+static int take_login(player_t *p, int rc, const Account__NewUser *nu, const axr_client_error_t *err,
+                      const char *what)
+{
+	if (!expect(rc == 0, "%s: %s", what, it_err(rc, err)))
+		return 0;
+	if (!expect(nu->token && *nu->token && nu->refresh && *nu->refresh && nu->user && nu->user->uid,
+	            "%s answered no token, refresh or user", what))
+		return 0;
+	if (p->uid && !expect(strcmp(nu->user->uid, p->uid) == 0, "%s answered user %s, registered %s", what,
+	                      nu->user->uid, p->uid))
+		return 0;
+	p->uid = nu->user->uid;
+	p->token = nu->token;
+	p->refresh = nu->refresh;
+	return expect(axr_client_set_token(p->client, p->token) == 0, "%s: token refused by the client", what);
+}
+
+/* Logs in with name and password through the gateway. */
 static int login(player_t *p, const char *what)
 {
 	Account__PasswordLogin body = ACCOUNT__PASSWORD_LOGIN__INIT;
@@ -176,18 +188,7 @@ static int login(player_t *p, const char *what)
 	body.login = IT_STR(p->name);
 	body.password = IT_STR(p->password);
 	rc = account_client_authenticate_password(anon, &body, NULL, &nu, arena, &err);
-	if (!expect(rc == 0, "%s log-in: %s", what, it_err(rc, &err)))
-		return 0;
-	if (!expect(nu->token && *nu->token && nu->refresh && *nu->refresh && nu->user && nu->user->uid,
-	            "%s log-in answered no token, refresh or user", what))
-		return 0;
-	if (p->uid && !expect(strcmp(nu->user->uid, p->uid) == 0, "%s log-in answered user %s, registered %s", what,
-	                      nu->user->uid, p->uid))
-		return 0;
-	p->uid = nu->user->uid;
-	p->token = nu->token;
-	p->refresh = nu->refresh;
-	return expect(axr_client_set_token(p->client, p->token) == 0, "%s token refused by the client", what);
+	return take_login(p, rc, nu, &err, what);
 }
 
 /* Registers p (POST /v1/users) and keeps the answer's tokens. */
@@ -203,20 +204,12 @@ static int register_player(player_t *p)
 	body.email = email;
 	body.password = IT_STR(p->password);
 	rc = account_client_register(anon, &body, NULL, &nu, arena, &err);
-	if (!expect(rc == 0, "register %s: %s", p->name, it_err(rc, &err)))
+	if (!take_login(p, rc, nu, &err, "registration"))
 		return 0;
-	if (!expect(nu->token && *nu->token && nu->refresh && *nu->refresh && nu->user && nu->user->uid,
-	            "register %s answered no token, refresh or user", p->name))
-		return 0;
-	if (!expect(nu->user->name && strcmp(nu->user->name, p->name) == 0 && nu->user->email &&
-	                strcmp(nu->user->email, email) == 0,
-	            "register answered name %s email %s, sent %s %s", str_or(nu->user->name), str_or(nu->user->email),
-	            p->name, email))
-		return 0;
-	p->uid = nu->user->uid;
-	p->token = nu->token;
-	p->refresh = nu->refresh;
-	return expect(axr_client_set_token(p->client, p->token) == 0, "%s token refused by the client", p->name);
+	return expect(nu->user->name && strcmp(nu->user->name, p->name) == 0 && nu->user->email &&
+	                  strcmp(nu->user->email, email) == 0,
+	              "registration answered name %s email %s, sent %s %s", str_or(nu->user->name),
+	              str_or(nu->user->email), p->name, email);
 }
 
 /* The caller's own record (GET /v1/users/me) is user `uid`. */
@@ -266,14 +259,44 @@ static int json_matches(json_object *data, const char *const *match)
 	return 1;
 }
 
+/* Notes what an event was, for the exactly-once checks. */
+static void note_event(player_t *p, const char *type, const char *action, json_object *ev)
+{
+	struct event_note *n = &p->events[p->n_events];
+	json_object *data = NULL;
+	const char *uid, *ref;
+	if (p->n_events == sizeof p->events / sizeof p->events[0])
+		return;
+	p->n_events++;
+	json_object_object_get_ex(ev, "data", &data);
+	uid = json_str(data, "uid");
+	ref = json_str(data, "achievementUid");
+	snprintf(n->type, sizeof n->type, "%s", type ? type : "");
+	snprintf(n->action, sizeof n->action, "%s", action ? action : "");
+	snprintf(n->uid, sizeof n->uid, "%s", uid ? uid : "");
+	snprintf(n->ref, sizeof n->ref, "%s", ref ? ref : "");
+}
+
+/* How many events of `type` with `action`, `uid` and `ref` (NULL: any) p's websocket delivered. */
+static int count_events(const player_t *p, const char *type, const char *action, const char *uid, const char *ref)
+{
+	int n = 0;
+	for (size_t i = 0; i < p->n_events; i++) {
+		const struct event_note *e = &p->events[i];
+		n += strcmp(e->type, type) == 0 && (!action || strcmp(e->action, action) == 0) &&
+		     (!uid || strcmp(e->uid, uid) == 0) && (!ref || strcmp(e->ref, ref) == 0);
+	}
+	return n;
+}
+
 /*
- * Reads events from ws until one with `type` and `action` (NULL: any) whose
- * data's string members match `match` (name, value, ..., NULL; NULL: any)
- * arrives, within timeout_ms. Returns the event's parsed "data"
- * (json_object_put it), or NULL; `seen` lists the type/action of everything
- * read before (for failure messages).
+ * Reads events from p's websocket (noting each) until one with `type` and
+ * `action` (NULL: any) whose data's string members match `match` (name,
+ * value, ..., NULL; NULL: any) arrives, within timeout_ms. Returns the
+ * event's parsed "data" (json_object_put it), or NULL; `seen` lists the
+ * type/action of everything read before (for failure messages).
  */
-static json_object *ws_wait_event(int ws, const char *type, const char *action, const char *const *match,
+static json_object *ws_wait_event(player_t *p, const char *type, const char *action, const char *const *match,
                                   long timeout_ms, char *seen, size_t seen_size)
 {
 	long long deadline = it_now_ms() + timeout_ms;
@@ -282,11 +305,12 @@ static json_object *ws_wait_event(int ws, const char *type, const char *action, 
 	seen[0] = '\0';
 	for (;;) {
 		long left = (long)(deadline - it_now_ms());
-		if (left <= 0 || it_ws_read_text(ws, frame, sizeof frame, left) < 0)
+		if (left <= 0 || it_ws_read_text(p->ws, frame, sizeof frame, left) < 0)
 			return NULL;
 		json_object *ev = json_tokener_parse(frame);
 		json_object *data = NULL;
 		const char *t = json_str(ev, "type"), *a = json_str(ev, "action");
+		note_event(p, t, a, ev);
 		if (used + 80 < seen_size)
 			used += (size_t)snprintf(seen + used, seen_size - used, "%s%s/%s", used ? ", " : "", str_or(t),
 			                         str_or(a));
@@ -324,7 +348,7 @@ static int ws_open_ready(player_t *p)
 		if (!expect(system(cmd) == 0, "%s failed", cmd))
 			return 0;
 		const char *const match[] = {"uid", obj, NULL};
-		json_object *data = ws_wait_event(p->ws, "JourneyProbe", "probe", match, 250, seen, sizeof seen);
+		json_object *data = ws_wait_event(p, "JourneyProbe", "probe", match, 250, seen, sizeof seen);
 		if (data) {
 			json_object_put(data);
 			/* Probes published before the subscription never arrive; later ones may still come. */
@@ -378,12 +402,13 @@ static void step_admin_login(void)
 	step_end();
 }
 
-static void step_websocket(void)
+/* Step s (after step `after`): p's notification websocket through the gateway, delivering. */
+static void step_websocket(int s, int after, player_t *p)
 {
-	static const int needs[] = {S_LOGIN, -1};
-	if (!step_begin(S_WEBSOCKET, needs))
+	const int needs[] = {after, -1};
+	if (!step_begin(s, needs))
 		return;
-	ws_open_ready(&alice);
+	ws_open_ready(p);
 	step_end();
 }
 
@@ -452,10 +477,20 @@ static void step_achievement_unlock(void)
 	rc = achievement_client_find_user_achievements(alice.client, "me", &q, &list, arena, &err);
 	if (!expect(rc == 0, "users/me/achievements?unlocked=true: %s", it_err(rc, &err)))
 		goto done;
-	expect(list->n_items == 1 && list->items[0]->achievement_uid &&
-	           strcmp(list->items[0]->achievement_uid, achievement_uid) == 0 && list->items[0]->unlocked,
-	       "users/me/achievements?unlocked=true lists %zu records (first %s), want exactly %s", list->n_items,
-	       list->n_items ? str_or(list->items[0]->achievement_uid) : "-", achievement_uid);
+	if (!expect(list->n_items == 1 && list->items[0]->achievement_uid &&
+	                strcmp(list->items[0]->achievement_uid, achievement_uid) == 0 && list->items[0]->unlocked,
+	            "users/me/achievements?unlocked=true lists %zu records (first %s), want exactly %s", list->n_items,
+	            list->n_items ? str_or(list->items[0]->achievement_uid) : "-", achievement_uid))
+		goto done;
+	/* Progress on an unlocked achievement changes nothing (journey_events_exactly_once: nor publishes). */
+	unlocked_version = rec->version;
+	body.increment = 1;
+	rc = achievement_client_add_progress(alice.client, achievement_uid, &body, NULL, &rec, arena, &err);
+	if (!expect(rc == 0, "progress after the unlock: %s", it_err(rc, &err)))
+		goto done;
+	expect(rec->progress == ACH_TARGET && rec->unlocked && rec->version == unlocked_version,
+	       "progress after the unlock: progress %" PRId64 " unlocked %d version %" PRId64 "; want %d, 1, %" PRId64,
+	       rec->progress, (int)rec->unlocked, rec->version, ACH_TARGET, unlocked_version);
 done:
 	step_end();
 }
@@ -468,7 +503,7 @@ static void step_achievement_event(void)
 	const char *const match[] = {"achievementUid", achievement_uid, NULL};
 	if (!step_begin(S_ACH_EVENT, needs))
 		return;
-	data = ws_wait_event(alice.ws, "UserAchievement", "unlock", match, 5000, seen, sizeof seen);
+	data = ws_wait_event(&alice, "UserAchievement", "unlock", match, 5000, seen, sizeof seen);
 	if (expect(data != NULL, "no UserAchievement/unlock event for %s within 5 s (got: %s)", achievement_uid,
 	           seen[0] ? seen : "nothing")) {
 		const char *user = json_str(data, "userUid");
@@ -594,15 +629,6 @@ static void step_friend_register(void)
 	step_end();
 }
 
-static void step_friend_websocket(void)
-{
-	static const int needs[] = {S_FRIEND, -1};
-	if (!step_begin(S_FRIEND_WS, needs))
-		return;
-	ws_open_ready(&bob);
-	step_end();
-}
-
 static void step_transfer_propose(void)
 {
 	static const int needs[] = {S_PURCHASE, S_FRIEND, -1};
@@ -678,12 +704,12 @@ static void expect_transfer_events(player_t *p, int64_t coins)
 	char seen[1024];
 	json_object *data, *v = NULL;
 	int64_t q;
-	data = ws_wait_event(p->ws, "Transaction", "update", tx, 5000, seen, sizeof seen);
+	data = ws_wait_event(p, "Transaction", "update", tx, 5000, seen, sizeof seen);
 	if (!expect(data != NULL, "no Transaction/update COMPLETE event for %s on %s's websocket within 5 s (got: %s)",
 	            transfer_uid, p->name, seen[0] ? seen : "nothing"))
 		return;
 	json_object_put(data);
-	data = ws_wait_event(p->ws, "InventoryItem", NULL, item, 5000, seen, sizeof seen);
+	data = ws_wait_event(p, "InventoryItem", NULL, item, 5000, seen, sizeof seen);
 	if (!expect(data != NULL, "no InventoryItem event for %s's coins after the gift within 5 s (got: %s)", p->name,
 	            seen[0] ? seen : "nothing"))
 		return;
@@ -810,7 +836,7 @@ static void step_match_event(void)
 		json_object *data;
 		if (ps[i]->ws < 0)
 			continue; /* the friend's websocket failed: journey_friend_websocket said so */
-		data = ws_wait_event(ps[i]->ws, "Match", "create", match, 5000, seen, sizeof seen);
+		data = ws_wait_event(ps[i], "Match", "create", match, 5000, seen, sizeof seen);
 		if (!expect(data != NULL, "no Match/create event for %s on %s's websocket within 5 s (got: %s)", match_uid,
 		            ps[i]->name, seen[0] ? seen : "nothing"))
 			break;
@@ -818,7 +844,7 @@ static void step_match_event(void)
 		       "the match event on %s's websocket does not list both players", ps[i]->name);
 		json_object_put(data);
 		/* The matcher publishes the match, then each ticket that left the queue. */
-		data = ws_wait_event(ps[i]->ws, "Ticket", "update", ticket, 5000, seen, sizeof seen);
+		data = ws_wait_event(ps[i], "Ticket", "update", ticket, 5000, seen, sizeof seen);
 		if (!expect(data != NULL, "no Ticket/update MATCH_FOUND event for %s on %s's websocket within 5 s (got: %s)",
 		            tickets[i], ps[i]->name, seen[0] ? seen : "nothing"))
 			break;
@@ -827,6 +853,36 @@ static void step_match_event(void)
 	step_end();
 }
 
+
+/*
+ * Every event reached each websocket once: reads what is left (300 ms of
+ * quiet) and counts what the websockets delivered during the whole run.
+ */
+static void step_events_exactly_once(void)
+{
+	static const int needs[] = {S_ACH_EVENT, S_TX_EVENT, S_MATCH_EVENT, -1};
+	player_t *ps[2] = {&alice, &bob};
+	char seen[1024];
+	int n;
+	if (!step_begin(S_EVENTS_ONCE, needs))
+		return;
+	for (int i = 0; i < 2; i++)
+		ws_wait_event(ps[i], "-", NULL, NULL, 300, seen, sizeof seen);
+	/* The record's create (+1) and its unlock; the progress after the unlock published nothing. */
+	n = count_events(&alice, "UserAchievement", NULL, NULL, achievement_uid);
+	expect(n == 2 && count_events(&alice, "UserAchievement", "unlock", NULL, achievement_uid) == 1,
+	       "alice got %d UserAchievement events for %s (%d unlock), want 2 (create, unlock)", n, achievement_uid,
+	       count_events(&alice, "UserAchievement", "unlock", NULL, achievement_uid));
+	for (int i = 0; i < 2; i++) {
+		int tx = count_events(ps[i], "Transaction", "update", transfer_uid, NULL);
+		int m = count_events(ps[i], "Match", "create", match_uid, NULL);
+		int t = count_events(ps[i], "Ticket", "update", tickets[i], NULL);
+		expect(tx == 1 && m == 1 && t == 1,
+		       "%s got the gift's approval %d times, the match %d times, its ticket's MATCH_FOUND %d times; want 1 each",
+		       ps[i]->name, tx, m, t);
+	}
+	step_end();
+}
 static void step_refresh(void)
 {
 	static const int needs[] = {S_LOGIN, -1};
@@ -1022,20 +1078,21 @@ int main(void)
 	step_register();
 	step_login();
 	step_admin_login();
-	step_websocket();
+	step_websocket(S_WEBSOCKET, S_LOGIN, &alice);
 	step_achievement_progress();
 	step_achievement_unlock();
 	step_achievement_event();
 	step_mint();
 	step_purchase();
 	step_friend_register();
-	step_friend_websocket();
+	step_websocket(S_FRIEND_WS, S_FRIEND, &bob);
 	step_transfer_propose();
 	step_transfer_approve();
 	step_transfer_event();
 	step_match_queue();
 	step_match_found();
 	step_match_event();
+	step_events_exactly_once();
 	step_refresh();
 	step_auto_refresh();
 	step_logout();

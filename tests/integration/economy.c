@@ -639,6 +639,65 @@ int main(void)
 	it_check(rc == 0 && strcmp(tx->status, "CANCELLED") == 0 && api_balance(a, UID_A, coin) == 90,
 	         "a-party-cancels-nothing-moves", "%s", it_e(rc, &err));
 
+	/* ---- a FAILED transaction may be changed and approved again ---- */
+	rc = economy_client_get_transaction(a, over, NULL, &tx, arena, &err);
+	int64_t ov = rc == 0 ? tx->version : -1;
+	Economy__TransactionLine fl = ECONOMY__TRANSACTION_LINE__INIT, *fls[1] = {&fl};
+	Economy__TransactionUpdate fu = ECONOMY__TRANSACTION_UPDATE__INIT;
+	Economy__UpdateTransactionInput fo = ECONOMY__UPDATE_TRANSACTION_INPUT__INIT;
+	fl.resource_uid = coin;
+	fl.has_quantity = 1;
+	fl.quantity = 5;
+	fu.resources = fls;
+	fu.n_resources = 1;
+	fo.has_version = 1;
+	fo.version = ov;
+	rc = economy_client_update_transaction(a, over, &fu, &fo, &tx, arena, &err);
+	it_check(rc == 0 && strcmp(tx->status, "PENDING") == 0 && tx->approval && tx->approval->from && !tx->approval->to &&
+	             tx->resources[0]->quantity == 5 && tx->version == ov + 1 && tx->failure_code == NULL,
+	         "the-sender-changes-a-failed-transaction-back-to-pending-with-its-own-approval", "%s, status %s",
+	         it_e(rc, &err), rc == 0 ? tx->status : "-");
+	rc = update(b, over, ov + 1, -1, 1, NULL, &tx, &err);
+	it_check(rc == 0 && strcmp(tx->status, "COMPLETE") == 0 && api_balance(a, UID_A, coin) == 85 &&
+	             api_balance(b, UID_B, coin) == 115,
+	         "the-recipient-approves-the-changed-one-and-it-executes-85-115", "%s", it_e(rc, &err));
+	tx_init(&x, UID_B, UID_A, coin, 5, 1, 1);
+	rc = economy_client_create_transaction(admin, &x.t, NULL, &tx, arena, &err);
+	it_check(rc == 0 && strcmp(tx->status, "COMPLETE") == 0 && strcmp(tx->kind, "TRANSFER") == 0 &&
+	             api_balance(a, UID_A, coin) == 90 && api_balance(b, UID_B, coin) == 110,
+	         "an-admin-moves-value-between-players-at-once", "%s", it_e(rc, &err));
+
+	/* ---- caps, trades, burns ---- */
+	tx_init(&x, NULL, UID_C, gem, 6, 1, 1);
+	rc = economy_client_create_transaction(admin, &x.t, NULL, &tx, arena, &err);
+	it_check(it_http(rc, &err, 409, "MAX_QUANTITY_EXCEEDED") && api_balance(cc, UID_C, gem) == 0,
+	         "minting-past-max-quantity-is-409-max-quantity-exceeded", "%s", it_e(rc, &err));
+	tx_init(&x, NULL, UID_C, gem, 5, 1, 1);
+	rc = economy_client_create_transaction(admin, &x.t, NULL, &tx, arena, &err);
+	tx_init(&x, NULL, UID_C, coin, 3, 1, 1);
+	rc = rc ? rc : economy_client_create_transaction(admin, &x.t, NULL, &tx, arena, &err);
+	tx_init(&x, UID_C, UID_A, gem, 2, -1, -1);
+	tx_add(&x, coin, 6, "TO");
+	rc = rc ? rc : create(cc, &x, "sell-gems", &tx, &err);
+	char sale[40] = "";
+	if (rc == 0)
+		snprintf(sale, sizeof sale, "%s", tx->uid);
+	rc = rc ? rc : update(a, sale, 0, -1, 1, NULL, &tx, &err);
+	it_check(rc == 0 && strcmp(tx->status, "COMPLETE") == 0 && api_balance(cc, UID_C, gem) == 3 &&
+	             api_balance(a, UID_A, gem) == 2 && api_balance(a, UID_A, coin) == 84 && api_balance(cc, UID_C, coin) == 9,
+	         "a-trade-moves-both-lines-gems-for-coins", "%s; C gem %lld coin %lld, A gem %lld coin %lld", it_e(rc, &err),
+	         api_balance(cc, UID_C, gem), api_balance(cc, UID_C, coin), api_balance(a, UID_A, gem),
+	         api_balance(a, UID_A, coin));
+	tx_init(&x, UID_C, NULL, gem, 1, 1, 1);
+	rc = economy_client_create_transaction(admin, &x.t, NULL, &tx, arena, &err);
+	it_check(rc == 0 && strcmp(tx->kind, "BURN") == 0 && tx->to == NULL && api_balance(cc, UID_C, gem) == 2 &&
+	             sql_balance(UID_C, gem) == 2,
+	         "an-admin-burns-one-gem", "%s", it_e(rc, &err));
+	tx_init(&x, UID_C, NULL, gem, 3, 1, 1);
+	rc = economy_client_create_transaction(admin, &x.t, NULL, &tx, arena, &err);
+	it_check(it_http(rc, &err, 409, "INSUFFICIENT_FUNDS") && sql_balance(UID_C, gem) == 2,
+	         "burning-more-than-held-is-409-insufficient-funds", "%s", it_e(rc, &err));
+
 	/* ---- purchases ---- */
 	rc = purchase(b, "sword", 1, "buy-1", &tx, &err);
 	char bought[40] = "";
@@ -663,6 +722,41 @@ int main(void)
 	rc = purchase(cc, "sword", 1, "buy-5", &tx, &err);
 	it_check(it_http(rc, &err, 409, "INSUFFICIENT_FUNDS") && sql_balance(UID_C, sword) == 0,
 	         "a-buyer-who-cannot-pay-is-409-insufficient-funds", "%s", it_e(rc, &err));
+
+	/* ---- protobuf on the wire ---- */
+	axr_client_options_t pbo = {.base_url = url, .timeout_ms = 15000, .flags = AXR_CLIENT_PROTOBUF};
+	axr_client_t *pb = NULL;
+	rc = axr_client_new(&pbo, &pb);
+	if (rc == 0)
+		rc = axr_client_set_token(pb, it_mint(UID_B, NULL));
+	tx_init(&x, UID_B, UID_A, coin, 2, -1, -1);
+	if (rc == 0)
+		rc = create(pb, &x, "pb-1", &tx, &err);
+	char pbt[40] = "";
+	if (rc == 0)
+		snprintf(pbt, sizeof pbt, "%s", tx->uid);
+	it_check(rc == 0 && strcmp(tx->status, "PENDING") == 0 && strcmp(tx->from, UID_B) == 0 && tx->n_resources == 1 &&
+	             tx->resources[0]->quantity == 2 && tx->approval && tx->approval->from,
+	         "a-protobuf-client-proposes-a-gift", "%s", it_e(rc, &err));
+	rc = update(a, pbt, 0, -1, 1, NULL, &tx, &err);
+	it_check(rc == 0 && strcmp(tx->status, "COMPLETE") == 0 && api_balance(pb, UID_B, coin) == 78,
+	         "a-json-client-approves-it-and-it-executes", "%s, B has %lld", it_e(rc, &err), api_balance(pb, UID_B, coin));
+	rc = purchase(pb, "gem", 1, "pb-2", &tx, &err);
+	it_check(it_http(rc, &err, 409, "NOT_FOR_SALE"), "a-protobuf-purchase-answers-the-json-error", "%s", it_e(rc, &err));
+	rc = economy_client_get_transaction(pb, pbt, NULL, &tx, arena, &err);
+	it_check(rc == 0 && strcmp(tx->kind, "TRANSFER") == 0 && tx->version == 1, "a-protobuf-client-reads-a-transaction",
+	         "%s", it_e(rc, &err));
+	axr_client_free(pb);
+	long long failed_before = it_sql_num(db, "SELECT count(*) FROM transaction WHERE status = 'FAILED'");
+	tx_init(&x, UID_A, UID_B, coin, 100000, 1, 1);
+	rc = create(admin, &x, "replay-409", &tx, &err);
+	char first409[600];
+	snprintf(first409, sizeof first409, "%s", it_e(rc, &err));
+	rc = create(admin, &x, "replay-409", &tx, &err);
+	it_check(it_http(rc, &err, 409, "INSUFFICIENT_FUNDS") && strcmp(first409, it_e(rc, &err)) == 0 &&
+	             it_sql_num(db, "SELECT count(*) FROM transaction WHERE status = 'FAILED'") == failed_before + 1,
+	         "a-replayed-409-answers-the-same-error-and-stores-one-failed-transaction", "first %s; replay %s", first409,
+	         it_e(rc, &err));
 
 	/* ---- the same key twenty times at once ---- */
 	struct event_base *base = event_base_new();
@@ -735,8 +829,8 @@ int main(void)
 	                            "WHERE t.status <> 'COMPLETE'") == 0,
 	         "afterwards-no-negative-balance-every-balance-equals-its-ledger-transfers-net-zero", "see SQL");
 	snprintf(q, sizeof q, "SELECT sum(quantity) FROM inventory_item WHERE resource_uid = '%s'", coin);
-	it_check(it_sql_num(db, q) == 170 && api_balance(admin, NULL, coin) == 170,
-	         "coins-in-circulation-200-minted-minus-30-paid-for-the-sword", "sql %lld api %lld", it_sql_num(db, q),
+	it_check(it_sql_num(db, q) == 173 && api_balance(admin, NULL, coin) == 173,
+	         "coins-in-circulation-203-minted-minus-30-paid-for-the-sword", "sql %lld api %lld", it_sql_num(db, q),
 	         api_balance(admin, NULL, coin));
 
 	axr_client_t *all[] = {a, b, cc, admin, anon};

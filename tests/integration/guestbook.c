@@ -229,6 +229,34 @@ int main(void)
 	it_check(rc == 0 && strcmp(got->message, "moderated") == 0 && strcmp(got->author_uid, UID_A) == 0 && got->version == 3,
 	         "an-admin-updates-anyones-entry-author-kept", "%s", it_e(rc, &err));
 
+	/* ---- an author cannot give an entry away; gone is gone ---- */
+	Guestbook__Entry give = entry("yours now");
+	give.author_uid = IT_STR(UID_B);
+	v.version = 3;
+	rc = guestbook_client_update_entry(a, id, &give, &v, &got, arena, &err);
+	int gave = rc == 0;
+	char gwhy[600];
+	snprintf(gwhy, sizeof gwhy, "%s", it_e(rc, &err));
+	rc = guestbook_client_find_entry(a, id, NULL, &got, arena, &err);
+	it_check(!gave && rc == 0 && strcmp(got->author_uid, UID_A) == 0 && got->version == 3,
+	         "an-author-changing-authoruid-to-another-player-is-refused-and-nothing-changes", "update %s; after: %s %s v%lld",
+	         gwhy, it_e(rc, &err), rc == 0 ? got->author_uid : "-", rc == 0 ? (long long)got->version : -1LL);
+	Guestbook__Entry forb2 = entry("for bob");
+	forb2.author_uid = IT_STR(UID_B);
+	rc = guestbook_client_create_entry(admin, &forb2, NULL, &created, arena, &err);
+	char bobs[64] = "";
+	if (rc == 0)
+		snprintf(bobs, sizeof bobs, "%s", created->uid);
+	int brc = guestbook_client_find_entry(b, bobs, NULL, &got, arena, &err);
+	it_check(rc == 0 && strcmp(created->author_uid, UID_B) == 0 && brc == 0, "an-admin-writes-an-entry-for-a-player-who-then-owns-it",
+	         "%s, bob reads: %d", it_e(rc, &err), brc);
+	q.has_page = 1;
+	q.page = 1000;
+	q.limit = 10;
+	rc = guestbook_client_find_entries(cc, &q, &list, arena, &err);
+	it_check(rc == 0 && list->n_items == 0, "a-page-past-the-end-is-empty", "%s", it_e(rc, &err));
+	q.has_page = 0;
+
 	/* ---- protobuf on the wire ---- */
 	axr_client_options_t po = {.base_url = url, .timeout_ms = 15000, .flags = AXR_CLIENT_PROTOBUF};
 	axr_client_t *pb = NULL;
@@ -274,6 +302,14 @@ int main(void)
 	it_check(rc == 0, "the-author-deletes-204", "%s", it_e(rc, &err));
 	rc = guestbook_client_find_entry(a, id, NULL, &got, arena, &err);
 	it_check(it_http(rc, &err, 404, NULL), "a-deleted-entry-is-404", "%s", it_e(rc, &err));
+	rc = guestbook_client_delete_entry(a, id, NULL, arena, &err);
+	int d2 = it_http(rc, &err, 404, NULL);
+	v.version = 3;
+	rc = guestbook_client_update_entry(a, id, &change, &v, &got, arena, &err);
+	int u2 = it_http(rc, &err, 404, NULL);
+	rc = guestbook_client_pin_entry(a, id, NULL, &got, arena, &err);
+	it_check(d2 && u2 && it_http(rc, &err, 404, NULL), "a-deleted-entry-cannot-be-deleted-updated-or-pinned-404",
+	         "delete %d update %d pin %s", d2, u2, it_e(rc, &err));
 	rc = guestbook_client_delete_entry(admin, pbid, NULL, arena, &err);
 	it_check(rc == 0, "an-admin-deletes-anyones-entry", "%s", it_e(rc, &err));
 

@@ -358,6 +358,57 @@ int main(void)
 	it_check(rc == 0 && strcmp(t->status, "QUEUED") == 0, "after-a-cancel-the-player-may-queue-again", "%s",
 	         it_e(rc, &err));
 
+	/* ---- protobuf on the wire: the team size travels as JSON text inside the message ---- */
+	axr_client_options_t po = {.base_url = url, .timeout_ms = 15000, .flags = AXR_CLIENT_PROTOBUF};
+	axr_client_t *pb = NULL;
+	rc = axr_client_new(&po, &pb);
+	if (rc == 0)
+		rc = axr_client_set_token(pb, it_mint(uids[18], NULL));
+	req_init(&q, "pb", 777, "{\"gte\":2,\"lte\":4}");
+	q.st.has_latency = 1;
+	q.st.latency = 12.5;
+	if (rc == 0)
+		rc = matchmaking_client_create_ticket(pb, &q.r, NULL, &t, arena, &err);
+	char pbt[40] = "";
+	if (rc == 0)
+		snprintf(pbt, sizeof pbt, "%s", t->uid);
+	it_check(rc == 0 && strcmp(t->host_uid, uids[18]) == 0 && t->statistics && t->statistics->skillrating == 777 &&
+	             t->statistics->latency == 12.5 && t->team_size && strstr(t->team_size, "\"gte\":2") &&
+	             t->n_criteria == 1 && strcmp(t->criteria[0]->value, "pb") == 0,
+	         "a-protobuf-client-queues-a-ticket-with-a-team-size-range", "%s, teamSize %s", it_e(rc, &err),
+	         rc == 0 && t->team_size ? t->team_size : "-");
+	rc = matchmaking_client_get_ticket(p[18], pbt, NULL, &t, arena, &err);
+	it_check(rc == 0 && t->team_size && strstr(t->team_size, "\"lte\":4") && t->statistics->skillrating == 777,
+	         "a-json-client-reads-the-protobuf-ticket", "%s, teamSize %s", it_e(rc, &err),
+	         rc == 0 && t->team_size ? t->team_size : "-");
+	rc = matchmaking_client_cancel_ticket(pb, pbt, NULL, &t, arena, &err);
+	it_check(rc == 0 && strcmp(t->status, "CANCELLED") == 0, "a-protobuf-client-cancels-and-decodes-the-answer", "%s",
+	         it_e(rc, &err));
+	req_init(&q, NULL, 1, "{\"gte\":5,\"lte\":3}");
+	rc = matchmaking_client_create_ticket(pb, &q.r, NULL, &t, arena, &err);
+	it_check(it_http(rc, &err, 400, "VALIDATION") && it_has_path(&err, "/teamSize"),
+	         "a-protobuf-ticket-with-an-empty-range-is-400-at-/teamSize", "%s [%s]", it_e(rc, &err), it_paths(&err));
+	axr_client_free(pb);
+
+	/* ---- a party member who did not queue the ticket may read and cancel it ---- */
+	const char *duo[2] = {uids[17], uids[18]};
+	req_init(&q, "party-cancel", 1, "2");
+	req_users(&q, 2, duo);
+	rc = matchmaking_client_create_ticket(game, &q.r, NULL, &t, arena, &err);
+	char duot[40] = "";
+	if (rc == 0)
+		snprintf(duot, sizeof duot, "%s", t->uid);
+	int made = rc == 0 && t->num_users == 2 && t->n_users == 2;
+	rc = matchmaking_client_get_ticket(p[18], duot, NULL, &t, arena, &err);
+	int read = rc == 0 && strcmp(t->status, "QUEUED") == 0;
+	rc = matchmaking_client_cancel_ticket(p[18], duot, NULL, &t, arena, &err);
+	it_check(made && read && rc == 0 && strcmp(t->status, "CANCELLED") == 0,
+	         "a-party-member-reads-and-cancels-the-ticket-a-game-server-queued", "made %d read %d cancel %s", made, read,
+	         it_e(rc, &err));
+	req_init(&q, "party-cancel", 1, "1");
+	rc = matchmaking_client_create_ticket(p[17], &q.r, NULL, &t, arena, &err);
+	it_check(rc == 0, "the-other-member-may-queue-again-after-the-cancel", "%s", it_e(rc, &err));
+
 	/* ---- the lonely ticket ---- */
 	long left = max_wait + 3000 - (long)(it_now_ms() - lonely_at);
 	x = poll_ticket(p[19], lonely, left > 0 ? left : 1);

@@ -108,6 +108,23 @@ static int update(axr_client_t *c, const char *id, int64_t v, int af, int at, co
 	return economy_client_update_transaction(c, id, &u, &o, out, arena, err);
 }
 
+/* PUT /transactions/{id} with version `v` changing the terms to one line of `q` of `res` (a counter-offer). */
+static int change_line(axr_client_t *c, const char *id, int64_t v, const char *res, int64_t q, Economy__Transaction **out,
+                       axr_client_error_t *err)
+{
+	Economy__TransactionUpdate u = ECONOMY__TRANSACTION_UPDATE__INIT;
+	Economy__TransactionLine l = ECONOMY__TRANSACTION_LINE__INIT, *ls[1] = {&l};
+	Economy__UpdateTransactionInput o = ECONOMY__UPDATE_TRANSACTION_INPUT__INIT;
+	l.resource_uid = IT_STR(res);
+	l.has_quantity = 1;
+	l.quantity = q;
+	u.resources = ls;
+	u.n_resources = 1;
+	o.has_version = 1;
+	o.version = v;
+	return economy_client_update_transaction(c, id, &u, &o, out, arena, err);
+}
+
 static int purchase(axr_client_t *c, const char *res, int64_t q, const char *key, Economy__Transaction **out,
                     axr_client_error_t *err)
 {
@@ -621,17 +638,7 @@ int main(void)
 	         rc ? 0 : tl->n_items);
 
 	/* ---- counter-offer and cancel ---- */
-	Economy__TransactionUpdate cu = ECONOMY__TRANSACTION_UPDATE__INIT;
-	Economy__TransactionLine cl = ECONOMY__TRANSACTION_LINE__INIT, *cls[1] = {&cl};
-	Economy__UpdateTransactionInput co = ECONOMY__UPDATE_TRANSACTION_INPUT__INIT;
-	cl.resource_uid = coin;
-	cl.has_quantity = 1;
-	cl.quantity = 3;
-	cu.resources = cls;
-	cu.n_resources = 1;
-	co.has_version = 1;
-	co.version = 0;
-	rc = economy_client_update_transaction(cc, trade, &cu, &co, &tx, arena, &err);
+	rc = change_line(cc, trade, 0, coin, 3, &tx, &err);
 	it_check(rc == 0 && tx->approval && !tx->approval->from && tx->approval->to && tx->n_resources == 1 &&
 	             tx->resources[0]->quantity == 3 && strcmp(tx->status, "PENDING") == 0,
 	         "a-counter-offer-resets-the-other-approval", "%s", it_e(rc, &err));
@@ -642,17 +649,7 @@ int main(void)
 	/* ---- a FAILED transaction may be changed and approved again ---- */
 	rc = economy_client_get_transaction(a, over, NULL, &tx, arena, &err);
 	int64_t ov = rc == 0 ? tx->version : -1;
-	Economy__TransactionLine fl = ECONOMY__TRANSACTION_LINE__INIT, *fls[1] = {&fl};
-	Economy__TransactionUpdate fu = ECONOMY__TRANSACTION_UPDATE__INIT;
-	Economy__UpdateTransactionInput fo = ECONOMY__UPDATE_TRANSACTION_INPUT__INIT;
-	fl.resource_uid = coin;
-	fl.has_quantity = 1;
-	fl.quantity = 5;
-	fu.resources = fls;
-	fu.n_resources = 1;
-	fo.has_version = 1;
-	fo.version = ov;
-	rc = economy_client_update_transaction(a, over, &fu, &fo, &tx, arena, &err);
+	rc = change_line(a, over, ov, coin, 5, &tx, &err);
 	it_check(rc == 0 && strcmp(tx->status, "PENDING") == 0 && tx->approval && tx->approval->from && !tx->approval->to &&
 	             tx->resources[0]->quantity == 5 && tx->version == ov + 1 && tx->failure_code == NULL,
 	         "the-sender-changes-a-failed-transaction-back-to-pending-with-its-own-approval", "%s, status %s",

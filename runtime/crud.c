@@ -41,7 +41,11 @@ static const char *axr__crud_path(axr_request_t *req, const axr_column_t *c)
  * property where one is known; the details go to req->error_reason only. */
 static int axr__crud_db_error(axr_request_t *req, axr_db_t *db, const axr_entity_t *e, int rc)
 {
-	const axr_db_error_t *de = axr_db_last_error(db);
+	return axr__crud_db_answer(req, e, rc, axr_db_last_error(db));
+}
+
+int axr__crud_db_answer(axr_request_t *req, const axr_entity_t *e, int rc, const axr_db_error_t *de)
+{
 	int cols[AXR_ROW_INDEX_MAX_COLUMNS];
 	axr_field_error_t fe[AXR_ROW_INDEX_MAX_COLUMNS];
 	size_t n;
@@ -538,24 +542,46 @@ int axr_crud_create(axr_request_t *req, axr_db_t *db, const axr_entity_t *e, con
 	return rc;
 }
 
-int axr_crud_get(axr_request_t *req, axr_db_t *db, const axr_entity_t *e, const char *id, axr_crud_result_t *out)
+int axr__crud_get_begin(axr_request_t *req, const axr_entity_t *e, const char *id, axr__crud_get_t *plan)
 {
-	axr__crud_entry_t *en;
-	axr_db_result_t *r = NULL;
 	const char *owner;
 	int by_ident, rc;
 
-	memset(out, 0, sizeof *out);
-	if ((rc = axr__crud_entry_for(req, e, &en)) != 0 || (rc = axr__crud_scope(req, e, &owner)) != 0 ||
+	memset(plan, 0, sizeof *plan);
+	if ((rc = axr__crud_entry_for(req, e, &plan->en)) != 0 || (rc = axr__crud_scope(req, e, &owner)) != 0 ||
 	    (rc = axr__crud_key(req, e, id, &by_ident)) != 0)
 		return rc;
-	const char *values[2] = {id, owner};
-	if ((rc = axr__crud_exec(req, db, en, AXR__CRUD_SLOT(AXR__CRUD_GET, by_ident, owner != NULL), values, &r)) != 0)
-		return rc;
+	plan->stmt = &plan->en->stmt[AXR__CRUD_SLOT(AXR__CRUD_GET, by_ident, owner != NULL)];
+	if (plan->stmt->name == NULL)
+		return axr__crud_internal(req, e, AXR_EINTERNAL, "statement variant missing");
+	plan->values[0] = id;
+	plan->values[1] = owner;
+	return 0;
+}
+
+int axr__crud_get_end(axr_request_t *req, const axr__crud_get_t *plan, axr_db_result_t *r,
+                      axr_crud_result_t *out)
+{
+	memset(out, 0, sizeof *out);
 	if (axr_db_result_rows(r) == 0)
-		rc = axr__crud_error(req, AXR_ENOTFOUND, axr_arena_printf(req->arena, "%s not found", e->name), NULL, 0);
-	else
-		rc = axr__crud_one(req, en, r, out);
+		return axr__crud_error(req, AXR_ENOTFOUND,
+		                       axr_arena_printf(req->arena, "%s not found", plan->en->e->name), NULL, 0);
+	return axr__crud_one(req, plan->en, r, out);
+}
+
+int axr_crud_get(axr_request_t *req, axr_db_t *db, const axr_entity_t *e, const char *id, axr_crud_result_t *out)
+{
+	axr__crud_get_t plan;
+	axr_db_result_t *r = NULL;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if ((rc = axr__crud_get_begin(req, e, id, &plan)) != 0)
+		return rc;
+	rc = axr_db_exec(db, plan.stmt->name, plan.stmt->sql, plan.stmt->nparams, plan.values, NULL, NULL, &r);
+	if (rc != 0)
+		return axr__crud_db_error(req, db, e, rc);
+	rc = axr__crud_get_end(req, &plan, r, out);
 	axr_db_result_free(r);
 	return rc;
 }

@@ -19,4 +19,13 @@
  */
 int axr_crud_handle(axr_request_t *req, ProtobufCMessage **out);
 
+/* axr_crud_handle() told where it is called from: `file` and `func` of the
+ * caller. When they show the generated handler of a GET /x/{id} (its
+ * generated/<svc>/<svc>_crud.c), later requests of the route may be
+ * answered on the I/O thread without a worker (crud_direct.h). */
+int axr_crud_handle_at(axr_request_t *req, ProtobufCMessage **out, const char *file, const char *func);
+
+/* Every call names its caller (the generated handlers include this file). */
+#define axr_crud_handle(req, out) axr_crud_handle_at((req), (out), __FILE__, __func__)
+
 #endif

@@ -44,4 +44,27 @@ typedef struct axr__crud_entry {
  * 0 and *out; AXR_ECONFIG (errbuf says why) or AXR_ENOMEM. */
 int axr__crud_entry(const axr_entity_t *e, axr__crud_entry_t **out, char *errbuf, size_t size);
 
+/* The answer to statement error `rc` described by `de` (the database's
+ * own error, or a failure of the connection): what every operation answers
+ * when the database refuses or fails it. Returns rc, or the code answered. */
+int axr__crud_db_answer(axr_request_t *req, const axr_entity_t *e, int rc, const axr_db_error_t *de);
+
+/* GET /x/{id} in two halves, so that the statement can run elsewhere (on
+ * the I/O thread's pipelined connection, crud_direct.c) than where the
+ * request is checked and answered. */
+typedef struct axr__crud_get {
+	axr__crud_entry_t *en;
+	const axr__crud_stmt_t *stmt; /* the statement to run with `values` */
+	const char *values[2];        /* key, owner (NULL when not owned) */
+} axr__crud_get_t;
+
+/* The checks of axr_crud_get() before the database (ownership scope, key
+ * kind): 0 and *plan, or a negative code after setting the error answer. */
+int axr__crud_get_begin(axr_request_t *req, const axr_entity_t *e, const char *id, axr__crud_get_t *plan);
+
+/* The answer of axr_crud_get() from the statement's result `r` (not
+ * freed): 404 when it holds no row, else the row in out->row and its ETag. */
+int axr__crud_get_end(axr_request_t *req, const axr__crud_get_t *plan, axr_db_result_t *r,
+                      axr_crud_result_t *out);
+
 #endif

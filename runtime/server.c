@@ -14,6 +14,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "server_internal.h"
+#include "service.h"
 
 /* ---- helpers used by conn.c ------------------------------------------ */
 
@@ -65,9 +66,8 @@ void axr__request_id(axr__io_t *io, axr_request_t *req)
 
 /* ---- dispatch -------------------------------------------------------- */
 
-static void axr__run_handler(axr_request_t *req)
+void axr__server_handler_result(axr_request_t *req, int rc)
 {
-	int rc = req->route->handler(req);
 	if (rc != 0 && (req->status == 0 || req->status < 400)) {
 		req->error_reason = axr_strerror(rc);
 		axr_response_from_err(req, rc, NULL);
@@ -75,6 +75,11 @@ static void axr__run_handler(axr_request_t *req)
 		req->error_reason = "handler returned without a response";
 		axr_response_error(req, 500, NULL, NULL, NULL, 0);
 	}
+}
+
+static void axr__run_handler(axr_request_t *req)
+{
+	axr__server_handler_result(req, req->route->handler(req));
 }
 
 /* Worker side: run the handler, then hand the request back to its I/O
@@ -129,6 +134,14 @@ void axr__server_dispatch(axr_request_t *req)
 		axr__conn_finish(req->conn);
 		return;
 	}
+	if (axr__crud_direct_take(req->conn->io->direct, req))
+		return;
+	axr__server_submit(req);
+}
+
+void axr__server_submit(axr_request_t *req)
+{
+	axr_server_t *srv = req->conn->io->srv;
 	atomic_fetch_add(&srv->inflight, 1);
 	if (axr_pool_submit(srv->pool, req) != 0) {
 		atomic_fetch_sub(&srv->inflight, 1);
@@ -310,6 +323,10 @@ static void *axr__io_main(void *arg)
 	if (o->io_init)
 		o->io_init(io->base, io->index, o->ctx);
 	event_base_loop(io->base, EVLOOP_NO_EXIT_ON_EMPTY);
+	/* Statements still in flight are forgotten with their connection;
+	 * their client connections close below. */
+	axr__crud_direct_free(io->direct);
+	io->direct = NULL;
 	/* Connections still open after the drain close here, on their own
 	 * thread and before io_fini, so upgrade handlers' on_close can still
 	 * use the per-thread state io_fini tears down. */
@@ -333,6 +350,12 @@ static int axr__io_setup(axr_server_t *s, axr__io_t *io, int index)
 	io->base = event_base_new();
 	if (io->base == NULL)
 		return AXR_ENOMEM;
+	if (s->cfg->database_url != NULL && s->cfg->database_url[0] != '\0') {
+		/* Without it the thread just sends every request to the workers. */
+		axr_db_options_t dbo;
+		axr_service_db_options(s->cfg, s->opts.service_name, &dbo);
+		io->direct = axr__crud_direct_new(io->base, s->cfg->database_url, &dbo);
+	}
 	io->done_ev = event_new(io->base, -1, 0, axr__on_done, io);
 	io->ctrl_ev = event_new(io->base, -1, 0, axr__on_ctrl, io);
 	if (!io->done_ev || !io->ctrl_ev)
@@ -390,6 +413,10 @@ int axr_server_start(axr_server_t *s)
 	}
 
 	int nroutes = axr_router_count(s->router);
+	s->route_direct = calloc((size_t)nroutes + 1, sizeof(*s->route_direct));
+	if (s->route_direct == NULL)
+		return AXR_ENOMEM;
+	s->nroute_direct = nroutes;
 	const char **labels = calloc((size_t)nroutes + 1, sizeof(char *));
 	const char **methods = calloc((size_t)nroutes + 1, sizeof(char *));
 	if (!labels || !methods) {
@@ -523,6 +550,8 @@ void axr_server_free(axr_server_t *s)
 			axr__conn_close(io->conns);
 		if (io->listener)
 			evconnlistener_free(io->listener);
+		axr__crud_direct_free(io->direct);
+		io->direct = NULL;
 		if (io->done_ev)
 			event_free(io->done_ev);
 		if (io->ctrl_ev)
@@ -532,6 +561,7 @@ void axr_server_free(axr_server_t *s)
 		pthread_mutex_destroy(&io->done_lock);
 	}
 	free(s->io);
+	free(s->route_direct);
 	if (s->stop_ev)
 		event_free(s->stop_ev);
 	if (s->main_base)

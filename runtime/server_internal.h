@@ -9,6 +9,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "crud_direct.h"
 #include "server.h"
 
 typedef struct axr__io axr__io_t;
@@ -70,6 +71,7 @@ struct axr__io {
 	time_t date_sec;
 	char date[64];
 	unsigned rng[2];
+	axr__direct_t *direct;     /* generated GETs answered here (crud_direct.h) */
 };
 
 struct axr_server {
@@ -89,6 +91,10 @@ struct axr_server {
 	struct event *stop_ev;
 	axr_route_t builtin[4];
 	const char *retry_after;
+	struct axr__route_state {
+		atomic_int direct;           /* 1: crud_direct.h may answer it */
+	} *route_direct;                     /* per route index */
+	int nroute_direct;
 };
 
 /* conn.c */
@@ -103,6 +109,8 @@ int axr__percent_decode(axr_arena_t *a, const char *s, size_t len, int plus_spac
 
 /* server.c */
 void axr__server_dispatch(axr_request_t *req);
+void axr__server_submit(axr_request_t *req);                 /* to the workers (or 503) */
+void axr__server_handler_result(axr_request_t *req, int rc); /* what a handler returned */
 const char *axr__io_date(axr__io_t *io);
 void axr__request_id(axr__io_t *io, axr_request_t *req);
 

@@ -43,14 +43,15 @@ enum {
 	S_EVENTS_ONCE, S_REFRESH, S_AUTO_REFRESH, S_LOGOUT, S_REFRESH_REUSE, S_COUNT
 };
 
+/* Printed as journey_<name> (journey_protobuf_<name> with AXR_IT_PROTOBUF=1). */
 static const char *const step_names[S_COUNT] = {
-	"journey_register", "journey_login", "journey_admin_login", "journey_websocket",
-	"journey_achievement_progress", "journey_achievement_unlock", "journey_achievement_event", "journey_mint",
-	"journey_purchase", "journey_friend_register", "journey_friend_websocket", "journey_transfer_propose",
-	"journey_transfer_approve", "journey_transfer_event", "journey_match_queue", "journey_match_found",
-	"journey_match_event", "journey_events_exactly_once", "journey_refresh", "journey_auto_refresh", "journey_logout",
-	"journey_refresh_reuse_revokes_the_family",
+	"register", "login", "admin_login", "websocket", "achievement_progress", "achievement_unlock",
+	"achievement_event", "mint", "purchase", "friend_register", "friend_websocket", "transfer_propose",
+	"transfer_approve", "transfer_event", "match_queue", "match_found", "match_event", "events_exactly_once",
+	"refresh", "auto_refresh", "logout", "refresh_reuse_revokes_the_family",
 };
+static char step_labels[S_COUNT][64];
+static int use_protobuf; /* AXR_IT_PROTOBUF=1: every client sends and asks for protobuf bodies */
 
 static int step_passed[S_COUNT];
 static int step_current = -1;
@@ -65,7 +66,7 @@ static int step_begin(int s, const int *needs)
 {
 	for (; *needs >= 0; needs++) {
 		if (!step_passed[*needs]) {
-			it_check(0, step_names[s], "skipped (needs %s, which failed)", step_names[*needs]);
+			it_check(0, step_labels[s], "skipped (needs %s, which failed)", step_labels[*needs]);
 			return 0;
 		}
 	}
@@ -93,8 +94,8 @@ static __attribute__((format(printf, 2, 3))) int expect(int cond, const char *fm
 static void step_end(void)
 {
 	int s = step_current;
-	step_passed[s] = it_check(step_why[0] == '\0', step_names[s], "%s", step_why);
-	printf("# %s %lld ms\n", step_names[s], it_now_ms() - step_started);
+	step_passed[s] = it_check(step_why[0] == '\0', step_labels[s], "%s", step_why);
+	printf("# %s %lld ms\n", step_labels[s], it_now_ms() - step_started);
 	fflush(stdout);
 	step_current = -1;
 }
@@ -1048,6 +1049,19 @@ static void parse_gateway(const char *url)
 	gw_host[colon - h] = '\0';
 }
 
+/* A client of the gateway's /v1 (itest.h's it_client with the run's flags); exits 2 when it cannot be made. */
+static axr_client_t *journey_client(void)
+{
+	axr_client_options_t o = {.base_url = base_url, .timeout_ms = 15000,
+	                           .flags = use_protobuf ? AXR_CLIENT_PROTOBUF : 0};
+	axr_client_t *c = NULL;
+	if (axr_client_new(&o, &c) != 0) {
+		printf("not ok - setup: client for %s\n", base_url);
+		exit(2);
+	}
+	return c;
+}
+
 int main(void)
 {
 	char alice_name[32], bob_name[32];
@@ -1070,10 +1084,13 @@ int main(void)
 	bob.password = "bob-journey-password";
 	admin.name = it_env("AXR_IT_ADMIN_NAME");
 	admin.password = it_env("AXR_IT_ADMIN_PASSWORD");
-	anon = it_client(base_url, NULL);
-	alice.client = it_client(base_url, NULL);
-	bob.client = it_client(base_url, NULL);
-	admin.client = it_client(base_url, NULL);
+	use_protobuf = getenv("AXR_IT_PROTOBUF") && strcmp(getenv("AXR_IT_PROTOBUF"), "1") == 0;
+	for (int s = 0; s < S_COUNT; s++)
+		snprintf(step_labels[s], sizeof step_labels[s], "journey_%s%s", use_protobuf ? "protobuf_" : "", step_names[s]);
+	anon = journey_client();
+	alice.client = journey_client();
+	bob.client = journey_client();
+	admin.client = journey_client();
 
 	step_register();
 	step_login();
@@ -1098,7 +1115,8 @@ int main(void)
 	step_logout();
 	step_refresh_reuse();
 
-	printf("# journey: %d passed, %d failed, %lld ms\n", it_passed_cases, it_failed_cases, it_now_ms() - started);
+	printf("# journey%s: %d passed, %d failed, %lld ms\n", use_protobuf ? " (protobuf)" : "", it_passed_cases,
+	       it_failed_cases, it_now_ms() - started);
 	if (alice.ws >= 0)
 		close(alice.ws);
 	if (bob.ws >= 0)

@@ -87,6 +87,11 @@ typedef struct axr_client axr_client_t;
 enum axr_client_flags {
 	AXR_CLIENT_PROTOBUF = 1u << 0,    /* bodies and answers as application/x-protobuf */
 	AXR_CLIENT_NO_VALIDATE = 1u << 1, /* send without client-side validation */
+	AXR_CLIENT_OMIT_READ_ONLY = 1u << 2, /* leave the body's top-level readOnly members (uid,
+	                                       dateCreated, version, ...: server-owned) out of
+	                                       the request, so a message read from the server
+	                                       can be sent back changed; without it they are a
+	                                       validation error (AXR_EVALIDATION, "is read-only") */
 };
 
 typedef struct axr_client_options {

@@ -403,6 +403,67 @@ static int axr__body_protobuf(const axr_op_t *op, const ProtobufCMessage *input,
 	return rc;
 }
 
+/* Whether `s` (along its $ref chain) is readOnly. */
+static bool axr__read_only(const axr_schema_t *s)
+{
+	for (int depth = 0; s && depth < 16; s = s->ref, depth++)
+		if (s->flags & AXR_SCHEMA_READ_ONLY)
+			return true;
+	return false;
+}
+
+/* Clears field `f` of `m` (absent, as the codec sees absence). */
+static void axr__clear_field(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
+{
+	char *base = (char *)m;
+	if (f->label == PROTOBUF_C_LABEL_REPEATED)
+		*(size_t *)(base + f->quantifier_offset) = 0;
+	else if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+		*(uint32_t *)(base + f->quantifier_offset) = 0;
+	else if (f->type == PROTOBUF_C_TYPE_STRING || f->type == PROTOBUF_C_TYPE_MESSAGE)
+		*(void **)(base + f->offset) = NULL;
+	else if (f->label == PROTOBUF_C_LABEL_OPTIONAL && f->quantifier_offset)
+		*(protobuf_c_boolean *)(base + f->quantifier_offset) = 0;
+}
+
+/* Clears in `m` every field of a readOnly property of `s` (its own, its $ref's and allOf's). */
+static void axr__clear_read_only(const axr_schema_t *s, ProtobufCMessage *m, int depth)
+{
+	if (s == NULL || depth > 16)
+		return;
+	axr__clear_read_only(s->ref, m, depth + 1);
+	for (size_t i = 0; i < s->n_all_of; i++)
+		axr__clear_read_only(s->all_of[i], m, depth + 1);
+	for (size_t i = 0; i < s->n_properties; i++) {
+		const axr_property_t *p = &s->properties[i];
+		const ProtobufCFieldDescriptor *f =
+		    p->field ? protobuf_c_message_descriptor_get_field(m->descriptor, p->field) : NULL;
+		if (f && axr__read_only(p->schema))
+			axr__clear_field(m, f);
+	}
+}
+
+/* AXR_CLIENT_OMIT_READ_ONLY: a shallow copy of `input` (in `arena`) whose body
+ * message is a shallow copy without its readOnly members; `input` itself when
+ * the body is not one message. NULL when out of memory. */
+static const ProtobufCMessage *axr__input_without_read_only(const axr_op_t *op, const ProtobufCMessage *input,
+                                                            const ProtobufCFieldDescriptor *f, axr_arena_t *arena)
+{
+	const ProtobufCMessage *body = *(const ProtobufCMessage *const *)((const char *)input + f->offset);
+	if (f->label == PROTOBUF_C_LABEL_REPEATED || f->type != PROTOBUF_C_TYPE_MESSAGE || body == NULL ||
+	    body->descriptor != op->body.message)
+		return input;
+	ProtobufCMessage *in2 = axr_arena_alloc(arena, input->descriptor->sizeof_message);
+	ProtobufCMessage *body2 = axr_arena_alloc(arena, body->descriptor->sizeof_message);
+	if (in2 == NULL || body2 == NULL)
+		return NULL;
+	memcpy(in2, input, input->descriptor->sizeof_message);
+	memcpy(body2, body, body->descriptor->sizeof_message);
+	axr__clear_read_only(op->body.schema, body2, 0);
+	*(ProtobufCMessage **)((char *)in2 + f->offset) = body2;
+	return in2;
+}
+
 /* Encodes and validates the body. */
 static int axr__encode_body(const axr_op_t *op, const ProtobufCMessage *input, unsigned flags, axr__req_t *r,
                             axr_verrors_t *errs, axr_client_error_t *err, axr_arena_t *arena)
@@ -415,6 +476,9 @@ static int axr__encode_body(const axr_op_t *op, const ProtobufCMessage *input, u
 			axr_verrors_add(errs, "/body", "a request body is required");
 		return 0;
 	}
+	if ((flags & AXR_CLIENT_OMIT_READ_ONLY) &&
+	    (input = axr__input_without_read_only(op, input, f, arena)) == NULL)
+		return axr__client_fail(err, arena, AXR_CLIENT_ERR_LOCAL, AXR_ENOMEM, NULL);
 	axr_buf_t json = AXR_BUF_INIT;
 	int rc = 0;
 	bool validate = !(flags & AXR_CLIENT_NO_VALIDATE);

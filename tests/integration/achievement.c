@@ -558,6 +558,41 @@ static void lists_bola(void)
 	         unlocked, locked, bob_unlocked);
 }
 
+static void read_modify_write(void)
+{
+	/* the common client pattern: read a definition, change it, send it back; its server-owned
+	 * members (uid, dates, version) are refused in a request unless AXR_CLIENT_OMIT_READ_ONLY */
+	axr_client_t *c = NULL;
+	axr_client_options_t co = {.base_url = URL, .timeout_ms = 15000, .flags = AXR_CLIENT_OMIT_READ_ONLY};
+	Achievement__AchievementDefinition *g = NULL, *u = NULL, *x = NULL;
+	axr_client_error_t e, es;
+	char why[1024] = "";
+	int rc = axr_client_new(&co, &c);
+	if (rc == 0)
+		rc = axr_client_set_token(c, admin_tok);
+	if (rc == 0)
+		rc = achievement_client_get_achievement(c, "five", NULL, &g, A, &e);
+	if (rc == 0) {
+		Achievement__UpdateAchievementInput o = ACHIEVEMENT__UPDATE_ACHIEVEMENT_INPUT__INIT;
+		o.has_version = 1;
+		o.version = g->version;
+		SET(g->title, "Five in a row");
+		int strict = achievement_client_update_achievement(admin, "five", g, &o, &x, A, &es);
+		rc = achievement_client_update_achievement(c, g->uid, g, &o, &u, A, &e);
+		if (rc != 0)
+			snprintf(why, sizeof why, "with the flag: %s", it_err(rc, &e));
+		else if (strcmp(S(u->title), "Five in a row") != 0 || u->version != g->version + 1 || u->target != 5)
+			snprintf(why, sizeof why, "title %s version %lld target %lld", S(u->title), (long long)u->version,
+			         (long long)u->target);
+		else if (strict != AXR_EVALIDATION || es.kind != AXR_CLIENT_ERR_LOCAL)
+			snprintf(why, sizeof why, "without the flag: %s (want a local read-only error)", it_err(strict, &es));
+	} else {
+		snprintf(why, sizeof why, "%s", it_err(rc, &e));
+	}
+	it_check(!why[0], "a_definition_read_from_the_service_is_sent_back_changed_with_omit_read_only", "%s", why);
+	axr_client_free(c);
+}
+
 static void query_language_filters(void)
 {
 	/* list filters have no member in the typed input: axr_client_call_opts' extra query */
@@ -659,6 +694,7 @@ int main(void)
 	concurrent();
 	idempotency();
 	lists_bola();
+	read_modify_write();
 	query_language_filters();
 	protobuf_on_the_wire();
 	deleted_definitions();

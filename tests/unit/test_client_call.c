@@ -614,6 +614,39 @@ static void test_extra_query_parameters_are_sent_after_the_operations_own(void *
 	axr_client_free(c);
 }
 
+static void test_omit_read_only_sends_a_message_read_from_the_server_back(void **state)
+{
+	(void)state;
+	axr_client_t *c = client_for(live.url, NULL, 0, 0, 0);
+	axr_arena_t *a = axr_arena_new(0);
+	axr_client_error_t err;
+	ProtobufCMessage *out = NULL;
+	Clienttest__Item it = make_item("round-trip", 2);
+	it.uid = "from-the-server"; /* readOnly: the server refuses it in a request */
+	Clienttest__CreateItemInput in = CLIENTTEST__CREATE_ITEM_INPUT__INIT;
+	in.body = &it;
+	assert_int_equal(axr_client_call(c, &routes[CREATE_ITEM], &in.base, &out, a, &err), AXR_EVALIDATION);
+	assert_string_equal(err.errors[0].path, "/uid");
+
+	axr_client_call_opts_t o = {.flags = AXR_CLIENT_OMIT_READ_ONLY};
+	for (int pb = 0; pb < 2; pb++) {
+		o.flags = AXR_CLIENT_OMIT_READ_ONLY | (pb ? AXR_CLIENT_PROTOBUF : 0);
+		int rc = axr_client_call_opts(c, &routes[CREATE_ITEM], &in.base, &o, &out, a, &err);
+		if (rc != 0)
+			fail_msg("%s: %s %s", pb ? "protobuf" : "JSON", axr_errname(rc), err.message);
+		assert_string_equal(((Clienttest__Item *)out)->name, "round-trip");
+		assert_string_equal(it.uid, "from-the-server"); /* the caller's message is untouched */
+	}
+	/* the other members are still validated */
+	it.quantity = -1;
+	o.flags = AXR_CLIENT_OMIT_READ_ONLY;
+	assert_int_equal(axr_client_call_opts(c, &routes[CREATE_ITEM], &in.base, &o, &out, a, &err), AXR_EVALIDATION);
+	assert_int_equal(err.n_errors, 1);
+	assert_string_equal(err.errors[0].path, "/quantity");
+	axr_arena_free(a);
+	axr_client_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -626,6 +659,7 @@ int main(void)
 		cmocka_unit_test(test_base_url_prefix_and_unexpected_answers),
 		cmocka_unit_test(test_another_2xx_is_decoded_and_opts_response_gives_status_and_headers),
 		cmocka_unit_test(test_extra_query_parameters_are_sent_after_the_operations_own),
+		cmocka_unit_test(test_omit_read_only_sends_a_message_read_from_the_server_back),
 	};
 	return cmocka_run_group_tests_name("client_call", tests, group_setup, group_teardown);
 }

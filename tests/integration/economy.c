@@ -289,6 +289,62 @@ static void on_same(int rc, ProtobufCMessage *out, axr_client_error_t *err, void
 		snprintf(s->why, sizeof s->why, "%s", it_e(rc, err));
 }
 
+/* A cancel by the sender racing the recipient's approval, both with the version they read. */
+typedef struct race {
+	int rc[2], status[2], calls;
+	char code[2][40];
+} race_t;
+
+typedef struct race_slot {
+	race_t *r;
+	int side; /* 0 approve, 1 cancel */
+} race_slot_t;
+
+static void on_race(int rc, ProtobufCMessage *out, axr_client_error_t *err, void *ud)
+{
+	race_slot_t *s = ud;
+	(void)out;
+	s->r->calls++;
+	s->r->rc[s->side] = rc;
+	s->r->status[s->side] = rc == 0 ? 200 : err->status;
+	snprintf(s->r->code[s->side], sizeof s->r->code[0], "%s", rc == 0 ? "-" : err->code ? err->code : "?");
+}
+
+static int race_start(axr_client_t *c, struct event_base *base, const char *id, int approve, race_slot_t *slot)
+{
+	Economy__TransactionUpdate u = ECONOMY__TRANSACTION_UPDATE__INIT;
+	Economy__Approval ap = ECONOMY__APPROVAL__INIT;
+	Economy__UpdateTransactionInput o = ECONOMY__UPDATE_TRANSACTION_INPUT__INIT;
+	axr_client_error_t err = {0};
+	if (approve) {
+		ap.has_to = ap.to = 1;
+		u.approval = &ap;
+	} else
+		u.status = IT_STR("CANCELLED");
+	o.has_version = 1;
+	o.version = 0;
+	return economy_client_update_transaction_async(c, base, id, &u, &o, arena, &err, on_race, slot);
+}
+
+/* Purchases racing for the same coins. */
+typedef struct buys {
+	int calls, ok, poor, other;
+	char why[600];
+} buys_t;
+
+static void on_buy(int rc, ProtobufCMessage *out, axr_client_error_t *err, void *ud)
+{
+	buys_t *b = ud;
+	(void)out;
+	b->calls++;
+	if (rc == 0)
+		b->ok++;
+	else if (it_http(rc, err, 409, "INSUFFICIENT_FUNDS"))
+		b->poor++;
+	else if (b->other++ == 0)
+		snprintf(b->why, sizeof b->why, "%s", it_e(rc, err));
+}
+
 int main(void)
 {
 	const char *url = it_env("AXR_IT_ECONOMY_URL");
@@ -755,8 +811,93 @@ int main(void)
 	         "a-replayed-409-answers-the-same-error-and-stores-one-failed-transaction", "first %s; replay %s", first409,
 	         it_e(rc, &err));
 
-	/* ---- the same key twenty times at once ---- */
+	/* ---- races: cancel against approval, purchases against one wallet ---- */
 	struct event_base *base = event_base_new();
+	enum { RACES = 16, BUYS = 10 };
+	char race_ids[RACES][40];
+	race_t races[RACES];
+	race_slot_t slots[RACES][2];
+	long long b_before = api_balance(b, UID_B, coin);
+	int proposed = 0, started_r = 0;
+	memset(races, 0, sizeof races);
+	for (int i = 0; i < RACES; i++) {
+		char key[32];
+		snprintf(key, sizeof key, "race-%d", i);
+		tx_init(&x, UID_A, UID_B, coin, 1, -1, -1);
+		race_ids[i][0] = '\0';
+		if (create(a, &x, key, &tx, &err) == 0) {
+			snprintf(race_ids[i], sizeof race_ids[i], "%s", tx->uid);
+			proposed++;
+		}
+	}
+	for (int i = 0; i < RACES; i++) {
+		slots[i][0] = (race_slot_t){&races[i], 0};
+		slots[i][1] = (race_slot_t){&races[i], 1};
+		int first = i % 2;
+		started_r += race_start(first ? a : b, base, race_ids[i], !first, &slots[i][first]) == 0;
+		started_r += race_start(first ? b : a, base, race_ids[i], first, &slots[i][!first]) == 0;
+	}
+	event_base_dispatch(base);
+	int one_winner = 0, approved = 0, agree = 0;
+	char rwhy[256] = "";
+	for (int i = 0; i < RACES; i++) {
+		race_t *rr = &races[i];
+		int wins = (rr->rc[0] == 0) + (rr->rc[1] == 0);
+		int loser_ok = wins == 1 && rr->status[rr->rc[0] == 0 ? 1 : 0] == 409;
+		one_winner += rr->calls == 2 && loser_ok;
+		if (!(rr->calls == 2 && loser_ok) && !rwhy[0])
+			snprintf(rwhy, sizeof rwhy, "race %d: approve %d %s, cancel %d %s", i, rr->status[0], rr->code[0], rr->status[1],
+			         rr->code[1]);
+		approved += rr->rc[0] == 0;
+		if (economy_client_get_transaction(a, race_ids[i], NULL, &tx, arena, &err) == 0 &&
+		    strcmp(tx->status, rr->rc[0] == 0 ? "COMPLETE" : "CANCELLED") == 0)
+			agree++;
+	}
+	printf("# %d cancel/approve races: %d approved first, %d cancelled first\n", RACES, approved, RACES - approved);
+	it_check(proposed == RACES && started_r == 2 * RACES && one_winner == RACES && agree == RACES,
+	         "a-cancel-racing-the-approval-exactly-one-wins-the-other-is-409-and-get-agrees",
+	         "%d proposed, %d started, %d with one winner, %d agree; %s", proposed, started_r, one_winner, agree, rwhy);
+	it_check(api_balance(b, UID_B, coin) == b_before + approved &&
+	             it_sql_num(db, "SELECT count(*) FROM ledger_entry e JOIN transaction t ON t.uid = e.transaction_uid "
+	                            "WHERE t.status = 'CANCELLED'") == 0,
+	         "only-the-approved-ones-moved-value", "B %lld, before %lld, %d approved", api_balance(b, UID_B, coin), b_before,
+	         approved);
+
+	Economy__Resource potion = ECONOMY__RESOURCE__INIT;
+	Economy__Cost pcost = ECONOMY__COST__INIT, *pcosts[1] = {&pcost};
+	pcost.resource_uid = coin;
+	pcost.has_quantity = 1;
+	pcost.quantity = 10;
+	potion.name = IT_STR("potion");
+	potion.kind = IT_STR("ITEM");
+	potion.cost = pcosts;
+	potion.n_cost = 1;
+	rc = economy_client_create_resource(admin, &potion, NULL, &res, arena, &err);
+	const char *uid_d = "dddddddd-0000-4000-8000-00000000000d";
+	axr_client_t *d = it_client(url, it_mint(uid_d, NULL));
+	tx_init(&x, NULL, uid_d, coin, 50, 1, 1);
+	rc = rc ? rc : economy_client_create_transaction(admin, &x.t, NULL, &tx, arena, &err);
+	buys_t buys = {0};
+	int started_b = 0;
+	char bkeys[BUYS][24];
+	for (int i = 0; rc == 0 && i < BUYS; i++) {
+		Economy__PurchaseRequest pr = ECONOMY__PURCHASE_REQUEST__INIT;
+		Economy__PurchaseResourceInput pro = ECONOMY__PURCHASE_RESOURCE_INPUT__INIT;
+		pr.has_quantity = 1;
+		pr.quantity = 1;
+		snprintf(bkeys[i], sizeof bkeys[i], "potion-%d", i);
+		pro.idempotency_key = bkeys[i];
+		started_b += economy_client_purchase_resource_async(d, base, "potion", &pr, &pro, arena, &err, on_buy, &buys) == 0;
+	}
+	event_base_dispatch(base);
+	it_check(rc == 0 && started_b == BUYS && buys.calls == BUYS && buys.ok == 5 && buys.poor == 5 &&
+	             api_balance(d, uid_d, coin) == 0 && api_balance(d, uid_d, res->uid) == 5,
+	         "ten-purchases-racing-for-50-coins-five-win-five-are-409-nothing-negative",
+	         "%s; %d started, %d answered: %d ok, %d poor, %d other (%s); coin %lld", it_e(rc, &err), started_b, buys.calls,
+	         buys.ok, buys.poor, buys.other, buys.why, api_balance(d, uid_d, coin));
+	axr_client_free(d);
+
+	/* ---- the same key twenty times at once ---- */
 	same_t same = {0};
 	int started = 0;
 	tx_init(&x, UID_A, UID_B, coin, 3, -1, -1);

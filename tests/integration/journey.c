@@ -791,12 +791,12 @@ static void step_match_found(void)
 			rc = matchmaking_client_get_ticket(ps[i]->client, tickets[i], NULL, &t[i], arena, &err);
 			if (!expect(rc == 0, "%s reads its ticket: %s", ps[i]->name, it_err(rc, &err)))
 				goto done;
-			if (strcmp(t[i]->status, "QUEUED") != 0 || it_now_ms() > deadline)
+			if (!t[i]->status || strcmp(t[i]->status, "QUEUED") != 0 || it_now_ms() > deadline)
 				break;
 			usleep(100 * 1000);
 		}
-		if (!expect(strcmp(t[i]->status, "MATCH_FOUND") == 0 && t[i]->match_uid,
-		            "%s's ticket is %s (match %s) after 10 s, want MATCH_FOUND", ps[i]->name, t[i]->status,
+		if (!expect(t[i]->status && strcmp(t[i]->status, "MATCH_FOUND") == 0 && t[i]->match_uid,
+		            "%s's ticket is %s (match %s) after 10 s, want MATCH_FOUND", ps[i]->name, str_or(t[i]->status),
 		            str_or(t[i]->match_uid)))
 			goto done;
 	}

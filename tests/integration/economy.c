@@ -125,6 +125,24 @@ static int change_line(axr_client_t *c, const char *id, int64_t v, const char *r
 	return economy_client_update_transaction(c, id, &u, &o, out, arena, err);
 }
 
+/* An admin defines ITEM `name` priced `q` of `cost_res`, stackable or not. */
+static int define_item(axr_client_t *admin, const char *name, const char *cost_res, int64_t q, int stackable,
+                       Economy__Resource **out, axr_client_error_t *err)
+{
+	Economy__Resource r = ECONOMY__RESOURCE__INIT;
+	Economy__Cost cost = ECONOMY__COST__INIT, *costs[1] = {&cost};
+	cost.resource_uid = IT_STR(cost_res);
+	cost.has_quantity = 1;
+	cost.quantity = q;
+	r.name = IT_STR(name);
+	r.kind = IT_STR("ITEM");
+	r.has_stackable = 1;
+	r.stackable = stackable;
+	r.cost = costs;
+	r.n_cost = 1;
+	return economy_client_create_resource(admin, &r, NULL, out, arena, err);
+}
+
 static int purchase(axr_client_t *c, const char *res, int64_t q, const char *key, Economy__Transaction **out,
                     axr_client_error_t *err)
 {
@@ -388,18 +406,7 @@ int main(void)
 	rg.max_quantity = 5;
 	if (economy_client_create_resource(admin, &rg, NULL, &res, arena, &err) == 0)
 		snprintf(gem, sizeof gem, "%s", res->uid);
-	Economy__Resource rs = ECONOMY__RESOURCE__INIT;
-	Economy__Cost cost = ECONOMY__COST__INIT, *costs[1] = {&cost};
-	cost.resource_uid = coin;
-	cost.has_quantity = 1;
-	cost.quantity = 30;
-	rs.name = IT_STR("sword");
-	rs.kind = IT_STR("ITEM");
-	rs.has_stackable = 1;
-	rs.stackable = 0;
-	rs.cost = costs;
-	rs.n_cost = 1;
-	rc = economy_client_create_resource(admin, &rs, NULL, &res, arena, &err);
+	rc = define_item(admin, "sword", coin, 30, 0, &res, &err);
 	if (rc == 0)
 		snprintf(sword, sizeof sword, "%s", res->uid);
 	rc = economy_client_get_resource(b, "sword", NULL, &res, arena, &err);
@@ -863,16 +870,7 @@ int main(void)
 	         "only-the-approved-ones-moved-value", "B %lld, before %lld, %d approved", api_balance(b, UID_B, coin), b_before,
 	         approved);
 
-	Economy__Resource potion = ECONOMY__RESOURCE__INIT;
-	Economy__Cost pcost = ECONOMY__COST__INIT, *pcosts[1] = {&pcost};
-	pcost.resource_uid = coin;
-	pcost.has_quantity = 1;
-	pcost.quantity = 10;
-	potion.name = IT_STR("potion");
-	potion.kind = IT_STR("ITEM");
-	potion.cost = pcosts;
-	potion.n_cost = 1;
-	rc = economy_client_create_resource(admin, &potion, NULL, &res, arena, &err);
+	rc = define_item(admin, "potion", coin, 10, 1, &res, &err);
 	const char *uid_d = "dddddddd-0000-4000-8000-00000000000d";
 	axr_client_t *d = it_client(url, it_mint(uid_d, NULL));
 	tx_init(&x, NULL, uid_d, coin, 50, 1, 1);

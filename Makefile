@@ -332,7 +332,7 @@ install: all clients
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD)/obj $(BUILD)/gen $(BUILD)/tests $(BUILD)/tools -name "*.d" 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/gen $(BUILD)/tests $(BUILD)/tools $(BUILD)/itests -name "*.d" 2>/dev/null)
 
 # Regenerate generated/ (and the gateway's routing blocks) from spec/.
 generate: $(BUILD)/bin/axrgen

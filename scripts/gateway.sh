@@ -4,14 +4,18 @@
 # Usage: scripts/gateway.sh COMMAND ARGS...
 #
 #   services                    print scripts/services.list without comments: NAME PORT DATABASE
-#   render DIR [NAME=ADDRESS]...
+#   render DIR [NAME=ADDRESS[,ADDRESS...]]...
 #                               write the gateway bundle into DIR: DIR/nginx.conf and DIR/gateway/*.conf
 #                               copied from the repository, DIR/gateway/listen.conf and
 #                               DIR/gateway/upstreams.conf rendered for this environment:
 #                                 listen address   $AXR_GATEWAY_LISTEN (default 127.0.0.1:8080)
 #                                 upstream of NAME ADDRESS when given, else $AXR_GATEWAY_UPSTREAM
 #                                                  with {name} and {port} replaced from
-#                                                  services.list (default 127.0.0.1:{port})
+#                                                  services.list (default 127.0.0.1:{port});
+#                                                  several comma-separated addresses are the
+#                                                  replicas of NAME: one `server` line each
+#                                                  (nginx balances them and retries a request
+#                                                  that reached none on the next one)
 #                               Run it with: nginx -p PREFIX/ -c DIR/nginx.conf (or stack.sh nginx-start).
 #   check                       render with the defaults into a temp folder and run nginx -t on it
 #
@@ -45,6 +49,19 @@ check_address() {
 	esac
 }
 
+# Fails unless $1 is one address or several, comma-separated (no empty one).
+check_addresses() {
+	case $1 in
+	,* | *, | *,,*) die "bad address list '$1'" ;;
+	esac
+	_old_ifs=$IFS
+	IFS=,
+	for _one in $1; do
+		check_address "$_one"
+	done
+	IFS=$_old_ifs
+}
+
 # Prints the upstream address of service $1 (port $2): an override NAME=ADDRESS from the
 # remaining arguments, else the pattern.
 upstream_address() {
@@ -74,7 +91,7 @@ cmd_render() {
 		esac
 		printf '%s\n' "$_services" | awk -v n="${_a%%=*}" '$1 == n { f = 1 } END { exit !f }' ||
 			die "unknown service '${_a%%=*}' (not in scripts/services.list)"
-		check_address "${_a#*=}"
+		check_addresses "${_a#*=}"
 	done
 	_listen=${AXR_GATEWAY_LISTEN:-127.0.0.1:8080}
 	check_address "$_listen"
@@ -101,9 +118,15 @@ cmd_render() {
 		echo "# and scripts/services.list. Do not edit."
 		printf '%s\n' "$_services" | while read -r _name _port _db; do
 			_addr=$(upstream_address "$_name" "$_port" "$@")
-			check_address "$_addr"
-			sed -e '/^##/d' -e "s/@SERVICE@/$_name/g" -e "s|@ADDRESS@|$_addr|g" \
-				"$ROOT/gateway/upstream.conf.in"
+			check_addresses "$_addr"
+			# A line holding @ADDRESS@ is written once per address (replicas).
+			sed -e '/^##/d' -e "s/@SERVICE@/$_name/g" "$ROOT/gateway/upstream.conf.in" |
+				awk -v list="$_addr" '/@ADDRESS@/ {
+					n = split(list, a, ",")
+					for (i = 1; i <= n; i++) { l = $0; gsub(/@ADDRESS@/, a[i], l); print l }
+					next
+				}
+				{ print }'
 		done
 	} >"$_new/gateway/upstreams.conf"
 	# The old bundle goes only once the new one is complete.

@@ -125,12 +125,7 @@ delivered drill-during && fail "the event of drill-during was delivered although
 kill -0 "$(svc_pid notif)" 2>/dev/null || fail "the notification service exited"
 end_case
 
-begin "every-acknowledged-entry-is-stored"
-awk '$2 == 201 { print $5 }' "$T/load.acks" | sort -u >"$T/acked"
-psql -X -q -t -A "$(sh "$STACK" pg-url "$PG_PORT" axr_drill_guestbook)" -c "SELECT uid FROM entry" | sort -u >"$T/stored"
-want_ge "acknowledged entries" "$(wc -l <"$T/acked" | tr -d ' ')" 100
-want "acknowledged entries missing" "$(comm -23 "$T/acked" "$T/stored" | wc -l | tr -d ' ')" 0
-end_case
+acked_case 100 "$(sh "$STACK" pg-url "$PG_PORT" axr_drill_guestbook)" "SELECT uid FROM entry" load
 
 begin "services-logged-no-error-and-no-sanitizer-report"
 bad=$(grep -E '"level":"(error|fatal)"|AddressSanitizer|LeakSanitizer|runtime error:' "$T/gb.log" "$T/notif.log" | head -n 3)

@@ -23,7 +23,8 @@
  * usage: loadgen -u http://HOST:PORT [options] -r 'METHOD PATH [BODY]'...
  *
  * Keeps -c connections busy (keep-alive; a closed or broken connection is
- * opened again), each sending one request at a time. Every -r gives one
+ * opened again; like other HTTP clients, a kept-alive connection the server
+ * has closed meanwhile is not reused), each sending one request at a time. Every -r gives one
  * request of the mix; requests are taken from the mix in turn, so a request
  * given twice is sent twice as often. In PATH, BODY and the -H values,
  * {seq} becomes the request's sequence number (0, 1, ... unique in the run)
@@ -45,6 +46,12 @@
  *             is closed and opened again (default 10000)
  *   -b MS     wait after a connection error before the next attempt on that
  *             connection (default 50)
+ *   -y        retry once, on a new connection, a request whose kept-alive
+ *             connection failed before any byte of an answer came back (the
+ *             server closed it while the request was on its way), whatever
+ *             the method, as libcurl does; counted in `retries`, not as errors
+ *   -S N      loopback only: connection i connects from 127.0.0.(2 + i mod N),
+ *             so a gateway's per-address rate limit sees N clients
  *   -s FILE   stop once FILE exists
  *   -o FILE   write the summary here instead of stdout
  *   -e FILE   events: one line per request, "SENT_MS STATUS LATENCY_MS METHOD
@@ -57,7 +64,7 @@
  *
  * Summary (key=value lines): requests (sent), answered, status_NNN per
  * status, conn_errors, timeouts, no_retry_after (429/502/503 answers without
- * Retry-After), latency_p50_ms, latency_p99_ms, latency_max_ms, seconds,
+ * Retry-After), retries (-y), latency_p50_ms, latency_p99_ms, latency_max_ms, seconds,
  * rate. Exit status 0 after a run, 2 on a usage or set-up error.
  */
 
@@ -90,10 +97,12 @@ typedef struct conn {
 	size_t in_len, in_cap;
 	char *body; /* the expanded body of the current request (for -a) */
 	char *path;
+	bool reused;  /* the connection carried a complete answer before */
+	bool retried; /* the current request was sent a second time (-y) */
 } conn_t;
 
 typedef struct stats {
-	unsigned long sent, answered, conn_errors, timeouts, no_retry_after;
+	unsigned long sent, answered, conn_errors, timeouts, no_retry_after, retries;
 	unsigned long status[600];
 	unsigned long lat[LAT_BUCKETS];
 	long lat_max;
@@ -113,6 +122,8 @@ static struct {
 	double rate;
 	long timeout_ms;
 	long backoff_ms;
+	int sources;
+	bool retry;
 	const char *stop_file;
 	FILE *events;
 	FILE *acks;
@@ -269,10 +280,19 @@ static void record(conn_t *c, const char *status_word, int status, bool retry_af
 }
 
 static void next_request(conn_t *c);
+static void open_connection(conn_t *c);
 
 /* The request failed without an answer: count it, close, try again later. */
 static void fail_request(conn_t *c, bool timeout)
 {
+	if (g.retry && !timeout && c->reused && !c->retried && c->in_len == 0) {
+		st.retries++;
+		c->retried = true;
+		conn_close(c);
+		c->out_off = 0;
+		open_connection(c);
+		return;
+	}
 	if (timeout)
 		st.timeouts++;
 	else
@@ -407,6 +427,7 @@ static int take_answer(conn_t *c, bool eof)
 	if (c->in_len - hlen < (size_t)body_len)
 		return eof ? -1 : 0;
 	record(c, NULL, status, retry_after);
+	c->reused = true;
 	if (g.acks && c->req->write && status >= 200 && status < 300)
 		write_ack(c, status, c->in + hlen, (size_t)body_len);
 	if (close_after || c->in_len != hlen + (size_t)body_len)
@@ -478,6 +499,7 @@ static void do_write(conn_t *c)
 
 static void open_connection(conn_t *c)
 {
+	c->reused = false;
 	c->fd = socket(g.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0) {
 		fail_request(c, false);
@@ -485,6 +507,14 @@ static void open_connection(conn_t *c)
 	}
 	int one = 1;
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	if (g.sources > 0) {
+		struct sockaddr_in src = {.sin_family = AF_INET,
+		                          .sin_addr.s_addr = htonl(0x7f000002u + (uint32_t)(c->index % g.sources))};
+		if (bind(c->fd, (struct sockaddr *)&src, sizeof src) != 0) {
+			fail_request(c, false);
+			return;
+		}
+	}
 	if (connect(c->fd, (struct sockaddr *)&g.addr, g.addrlen) == 0) {
 		c->state = C_WRITING;
 		do_write(c);
@@ -518,6 +548,7 @@ static void next_request(conn_t *c)
 	c->last_start_ms = now;
 	c->req = &g.mix[g.next_mix++ % (unsigned long)g.nmix];
 	c->seq = g.next_seq++;
+	c->retried = false;
 	free(c->body);
 	free(c->path);
 	c->body = c->req->body ? expand(c->req->body, c->seq, c->index) : NULL;
@@ -541,6 +572,14 @@ static void next_request(conn_t *c)
 	c->started_ms = now;
 	c->sent_wall_ms = wall_ms();
 	c->wake_ms = now + g.timeout_ms;
+	/* As HTTP clients do before reusing a kept-alive connection: one the
+	 * server closed meanwhile (EOF or reset waiting) is replaced, not used. */
+	if (c->fd >= 0) {
+		char probe;
+		ssize_t n = recv(c->fd, &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+			conn_close(c);
+	}
 	if (c->fd < 0) {
 		open_connection(c);
 		return;
@@ -670,7 +709,7 @@ int main(int argc, char **argv)
 	g.duration_s = 10;
 	g.timeout_ms = 10000;
 	g.backoff_ms = 50;
-	while ((opt = getopt(argc, argv, "u:r:H:c:d:R:t:b:s:o:e:a:h")) != -1) {
+	while ((opt = getopt(argc, argv, "u:r:H:c:d:R:t:b:S:ys:o:e:a:h")) != -1) {
 		switch (opt) {
 		case 'u': url = optarg; break;
 		case 'r': add_mix(optarg); break;
@@ -686,22 +725,27 @@ int main(int argc, char **argv)
 		case 'R': g.rate = atof(optarg); break;
 		case 't': g.timeout_ms = atol(optarg); break;
 		case 'b': g.backoff_ms = atol(optarg); break;
+		case 'S': g.sources = atoi(optarg); break;
+		case 'y': g.retry = true; break;
 		case 's': g.stop_file = optarg; break;
 		case 'o': out_path = optarg; break;
 		case 'e': g.events = open_out(optarg); break;
 		case 'a': g.acks = open_out(optarg); break;
 		default:
 			fprintf(stderr, "usage: loadgen -u URL -r 'METHOD PATH [BODY]'... [-H HDR] [-c N] [-d SECS]"
-			                " [-R RATE] [-t MS] [-b MS] [-s STOPFILE] [-o OUT] [-e EVENTS] [-a ACKS]\n");
+			                " [-R RATE] [-t MS] [-b MS] [-S N] [-y] [-s STOPFILE] [-o OUT] [-e EVENTS] [-a ACKS]\n");
 			return 2;
 		}
 	}
 	if (!url || g.nmix == 0 || optind != argc)
 		die("need -u URL and at least one -r (see the comment at the top of loadgen.c)");
 	if (g.nconns < 1 || g.nconns > MAX_CONNS || g.duration_s < 0 || g.timeout_ms < 1 || g.backoff_ms < 0 ||
-	    g.rate < 0)
-		die("bad -c, -d, -R, -t or -b");
+	    g.rate < 0 || g.sources < 0 || g.sources > 250)
+		die("bad -c, -d, -R, -t, -b or -S");
 	parse_url(url);
+	if (g.sources > 0 && (g.addr.ss_family != AF_INET ||
+	                      (ntohl(((struct sockaddr_in *)&g.addr)->sin_addr.s_addr) >> 24) != 127))
+		die("-S needs a 127.x.x.x address in -u");
 
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigaction(SIGINT, &sa, NULL);
@@ -786,8 +830,8 @@ int main(int argc, char **argv)
 	for (int s = 0; s < 600; s++)
 		if (st.status[s])
 			fprintf(out, "status_%d=%lu\n", s, st.status[s]);
-	fprintf(out, "conn_errors=%lu\ntimeouts=%lu\nno_retry_after=%lu\n", st.conn_errors, st.timeouts,
-	        st.no_retry_after);
+	fprintf(out, "conn_errors=%lu\ntimeouts=%lu\nno_retry_after=%lu\nretries=%lu\n", st.conn_errors,
+	        st.timeouts, st.no_retry_after, st.retries);
 	fprintf(out, "latency_p50_ms=%ld\nlatency_p99_ms=%ld\nlatency_max_ms=%ld\n",
 	        finished ? percentile(0.50, finished) : 0, finished ? percentile(0.99, finished) : 0, st.lat_max);
 	fprintf(out, "seconds=%.1f\nrate=%.0f\n", secs, secs > 0 ? (double)finished / secs : 0.0);

@@ -34,6 +34,12 @@ static axr_arena_t *A; /* every answer of the program; freed at the end */
 
 /* ---- helpers ------------------------------------------------------------------ */
 
+/* it_err() in the program's arena: several may appear in one message (it_err's buffer is static). */
+static const char *E(int rc, const axr_client_error_t *err)
+{
+	return axr_arena_strdup(A, it_err(rc, err));
+}
+
 /* A client of the service carrying `token` (NULL: anonymous). */
 static axr_client_t *client(const char *token)
 {
@@ -217,7 +223,7 @@ static void admin_logs_in(void)
 		admin_uid = strdup(nu->user->uid);
 	}
 	if (!it_check(ok, "admin_logs_in_with_the_bootstrap_password_and_holds_the_admin_role", "%s",
-	              rc ? it_err(rc, &e) : "no admin role"))
+	              rc ? E(rc, &e) : "no admin role"))
 		exit(1);
 	axr_client_free(c);
 }
@@ -231,7 +237,7 @@ static void register_answers_a_session(void)
 	char why[1024] = "";
 	int rc = register_user(c, "alice", "Alice@Example.COM", "alice-password-1", &nu, &e);
 	if (rc != 0) {
-		snprintf(why, sizeof why, "register: %s", it_err(rc, &e));
+		snprintf(why, sizeof why, "register: %s", E(rc, &e));
 	} else {
 		a_token = strdup(nu->token);
 		a_refresh = strdup(nu->refresh);
@@ -246,7 +252,7 @@ static void register_answers_a_session(void)
 		else if (!nu->user->has_guest || nu->user->guest)
 			snprintf(why, sizeof why, "guest is not false");
 		else if ((rc = account_client_find_me(ac, NULL, &me, A, &e)) != 0)
-			snprintf(why, sizeof why, "findMe with the new token: %s", it_err(rc, &e));
+			snprintf(why, sizeof why, "findMe with the new token: %s", E(rc, &e));
 		else if (strcmp(S(me->uid), a_uid) != 0 || me->version != 0)
 			snprintf(why, sizeof why, "findMe: uid %s version %lld, want %s version 0", S(me->uid),
 			         (long long)me->version, a_uid);
@@ -276,10 +282,10 @@ static void register_validation(void)
 	it_check(rc == AXR_EVALIDATION && e.kind == AXR_CLIENT_ERR_LOCAL && strcmp(err_path(&e), "/password") == 0 &&
 	             is_http(src, &se, 400, "VALIDATION") && strcmp(err_path(&se), "/password") == 0,
 	         "register_short_password_is_400_validation_naming_password_locally_and_on_the_server",
-	         "local: %s; server: %s at %s", it_err(rc, &e), se.code ? se.code : "-", err_path(&se));
+	         "local: %s; server: %s at %s", E(rc, &e), se.code ? se.code : "-", err_path(&se));
 	rc = register_user(c, "b o", "bob@example.com", "bob-password-1", &nu, &e);
 	it_check(rc == AXR_EVALIDATION && strcmp(err_path(&e), "/name") == 0, "register_bad_name_is_a_field_error",
-	         "%s", it_err(rc, &e));
+	         "%s", E(rc, &e));
 	axr_client_free(c);
 }
 
@@ -293,7 +299,7 @@ static void register_duplicates(void)
 	it_check(rc1 == AXR_EEXISTS && is_http(rc1, &e1, 409, "EXISTS") && strcmp(err_path(&e1), "/name") == 0 &&
 	             rc2 == AXR_EEXISTS && strcmp(err_path(&e2), "/email") == 0,
 	         "register_duplicate_name_or_email_in_any_case_is_409_exists_naming_it", "name: %s at %s; email: %s at %s",
-	         it_err(rc1, &e1), err_path(&e1), it_err(rc2, &e2), err_path(&e2));
+	         E(rc1, &e1), err_path(&e1), E(rc2, &e2), err_path(&e2));
 	axr_client_free(c);
 }
 
@@ -322,7 +328,7 @@ static void password_login(void)
 	it_check(rc2 == 0 && strcmp(S(n1->user->uid), a_uid) == 0 && strcmp(S(n2->user->uid), a_uid) == 0 &&
 	             n2->user->last_login && strncmp(n2->user->last_login, "20", 2) == 0,
 	         "password_login_by_name_or_email_in_any_case_answers_the_session_and_last_login", "%s",
-	         rc2 ? it_err(rc2, &e) : "another user or no lastLogin");
+	         rc2 ? E(rc2, &e) : "another user or no lastLogin");
 	axr_client_free(c);
 }
 
@@ -340,7 +346,7 @@ static void login_failures_look_alike(void)
 		same = same && rc[i] == AXR_EUNAUTHORIZED && is_http(rc[i], &e[i], 401, "UNAUTHORIZED") &&
 		       strcmp(e[i].message, e[0].message) == 0 && e[i].n_errors == 0;
 	it_check(same, "password_login_wrong_password_unknown_name_or_email_are_the_same_401_naming_no_part",
-	         "wrong password: %s / unknown name: %s / unknown e-mail: %s", it_err(rc[0], &e[0]),
+	         "wrong password: %s / unknown name: %s / unknown e-mail: %s", E(rc[0], &e[0]),
 	         e[1].message ? e[1].message : "-", e[2].message ? e[2].message : "-");
 	axr_client_free(c);
 }
@@ -355,14 +361,14 @@ static void device_login_cases(void)
 	snprintf(dev, sizeof dev, "dev-%08x%08x%08x", (unsigned)getpid(), (unsigned)it_now_ms(), (unsigned)rand());
 	int rc = device_login(c, dev, &n1, &e, &s1);
 	if (rc != 0)
-		snprintf(why, sizeof why, "first use: %s (status %d)", it_err(rc, &e), s1);
+		snprintf(why, sizeof why, "first use: %s (status %d)", E(rc, &e), s1);
 	else if (s1 != 201 || !n1->user || !n1->user->guest || strncmp(S(n1->user->name), "guest-", 6) != 0 ||
 	         n1->user->email)
 		snprintf(why, sizeof why, "first use: status %d, guest %d, name %s, email %s", s1,
 		         n1->user ? n1->user->guest : -1, n1->user ? S(n1->user->name) : "-",
 		         n1->user ? S(n1->user->email) : "-");
 	else if ((rc = device_login(c, dev, &n2, &e, &s2)) != 0)
-		snprintf(why, sizeof why, "second use: %s", it_err(rc, &e));
+		snprintf(why, sizeof why, "second use: %s", E(rc, &e));
 	else if (s2 != 200 || strcmp(S(n2->user->uid), S(n1->user->uid)) != 0)
 		snprintf(why, sizeof why, "second use: status %d uid %s, want 200 %s", s2, S(n2->user->uid),
 		         S(n1->user->uid));
@@ -370,13 +376,13 @@ static void device_login_cases(void)
 
 	rc = device_login(c, "short", &n1, &e, &s1);
 	it_check(rc == AXR_EVALIDATION && s1 == 0 && strcmp(err_path(&e), "/deviceId") == 0,
-	         "device_login_malformed_id_is_refused_before_sending", "%s, status %d", it_err(rc, &e), s1);
+	         "device_login_malformed_id_is_refused_before_sending", "%s, status %d", E(rc, &e), s1);
 	/* a guest has no password: the same 401 as a wrong one */
 	Account__NewUser *g = NULL;
 	axr_client_error_t ge;
 	rc = n2 ? login_from(c, S(n2->user->name), "any-password-1", "192.0.2.13", &g, &ge, NULL) : -1;
 	it_check(is_http(rc, &ge, 401, "UNAUTHORIZED"), "password_login_of_a_guest_is_the_same_401", "%s",
-	         it_err(rc, &ge));
+	         E(rc, &ge));
 	axr_client_free(c);
 }
 
@@ -391,13 +397,13 @@ static void refresh_rotation_and_reuse(void)
 	if (rc == 0)
 		rc = refresh(c, l->refresh, &r1, &e);
 	if (rc != 0) {
-		snprintf(why, sizeof why, "log-in or first refresh: %s", it_err(rc, &e));
+		snprintf(why, sizeof why, "log-in or first refresh: %s", E(rc, &e));
 	} else {
 		axr_client_t *t1 = client(r1->token);
 		if (strcmp(r1->refresh, l->refresh) == 0)
 			snprintf(why, sizeof why, "the refresh token did not change");
 		else if ((rc = account_client_find_me(t1, NULL, &me, A, &e)) != 0 || strcmp(S(me->uid), a_uid) != 0)
-			snprintf(why, sizeof why, "the new access token: %s", it_err(rc, &e));
+			snprintf(why, sizeof why, "the new access token: %s", E(rc, &e));
 		axr_client_free(t1);
 	}
 	it_check(!why[0], "refresh_answers_a_new_pair_whose_access_token_works", "%s", why);
@@ -410,7 +416,7 @@ static void refresh_rotation_and_reuse(void)
 	int rc2 = r2 ? refresh(c, r2->refresh, &x, &e2) : -1;
 	it_check(rc1 == 0 && is_http(rc0, &e0, 401, "UNAUTHORIZED") && is_http(rc2, &e2, 401, "UNAUTHORIZED"),
 	         "refresh_reusing_a_rotated_token_is_401_and_revokes_the_whole_family",
-	         "R1: %d; reuse of R0: %s; R2 after the reuse: %s", rc1, it_err(rc0, &e0), it_err(rc2, &e2));
+	         "R1: %d; reuse of R0: %s; R2 after the reuse: %s", rc1, E(rc0, &e0), E(rc2, &e2));
 
 	/* another log-in is not of that family */
 	rc = refresh(c, a_refresh, &x, &e);
@@ -418,13 +424,13 @@ static void refresh_rotation_and_reuse(void)
 		free(a_refresh);
 		a_refresh = strdup(x->refresh);
 	}
-	it_check(rc == 0, "refresh_of_another_login_is_untouched_by_the_revocation", "%s", it_err(rc, &e));
+	it_check(rc == 0, "refresh_of_another_login_is_untouched_by_the_revocation", "%s", E(rc, &e));
 
 	rc = refresh(c, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", &x, &e);
 	rc1 = refresh(c, "not-a-token", &x, &e0);
 	it_check(is_http(rc, &e, 401, "UNAUTHORIZED") && rc1 == AXR_EVALIDATION && e0.kind == AXR_CLIENT_ERR_LOCAL,
 	         "refresh_unknown_token_is_401_malformed_one_refused_before_sending", "unknown: %s; malformed: %s",
-	         it_err(rc, &e), it_err(rc1, &e0));
+	         E(rc, &e), E(rc1, &e0));
 	axr_client_free(c);
 }
 
@@ -439,7 +445,7 @@ static void logout_cases(void)
 	int rc4 = logout(c, "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB", &e4);
 	it_check(rc1 == 0 && is_http(rc2, &e2, 401, "UNAUTHORIZED") && rc3 == 0 && rc4 == 0,
 	         "logout_answers_204_revokes_the_family_and_is_idempotent",
-	         "logout: %d; refresh after: %s; again: %d; unknown: %d", rc1, it_err(rc2, &e2), rc3, rc4);
+	         "logout: %d; refresh after: %s; again: %d; unknown: %d", rc1, E(rc2, &e2), rc3, rc4);
 	axr_client_free(c);
 }
 
@@ -451,7 +457,7 @@ static void keys(void)
 	char why[1024] = "";
 	int rc = account_client_get_keys(c, NULL, &ks, A, &e);
 	if (rc != 0) {
-		snprintf(why, sizeof why, "%s", it_err(rc, &e));
+		snprintf(why, sizeof why, "%s", E(rc, &e));
 	} else if (ks->n_keys < 1) {
 		snprintf(why, sizeof why, "no key");
 	} else {
@@ -479,10 +485,10 @@ static void own_record(void)
 		rc = find_user(c, "alice", &u3, &e);
 	it_check(rc == 0 && strcmp(S(u1->uid), a_uid) == 0 && strcmp(S(u2->uid), a_uid) == 0 &&
 	             strcmp(S(u3->uid), a_uid) == 0,
-	         "users_own_record_by_me_uid_or_name", "%s", rc ? it_err(rc, &e) : "another uid");
+	         "users_own_record_by_me_uid_or_name", "%s", rc ? E(rc, &e) : "another uid");
 	rc = account_client_find_me(anon, NULL, &u1, A, &ea);
 	it_check(rc == AXR_EUNAUTHORIZED && is_http(rc, &ea, 401, "UNAUTHORIZED"), "users_me_anonymous_is_401", "%s",
-	         it_err(rc, &ea));
+	         E(rc, &ea));
 	axr_client_free(c);
 	axr_client_free(anon);
 }
@@ -494,7 +500,7 @@ static void bola(void)
 	Account__User *u = NULL;
 	axr_client_error_t e, em, e1, e2, e3, e4;
 	int rc = register_user(anon, "bob", "bob@example.com", "bob-password-1", &nb, &e);
-	if (!it_check(rc == 0, "register_a_second_user", "%s", it_err(rc, &e)))
+	if (!it_check(rc == 0, "register_a_second_user", "%s", E(rc, &e)))
 		return;
 	b_token = strdup(nb->token);
 	b_uid = strdup(nb->user->uid);
@@ -508,7 +514,7 @@ static void bola(void)
 	             strcmp(e1.message, em.message) == 0 && is_http(rc2, &e2, 404, "NOTFOUND") &&
 	             strcmp(e2.message, em.message) == 0 && is_http(rc3, &e3, 404, "NOTFOUND") && rc4 == 0,
 	         "bola_another_users_record_is_the_same_404_as_a_missing_one",
-	         "missing: %s; bob by uid: %s; by name: %s; admin: %s; bob himself: %d", it_err(rcm, &em),
+	         "missing: %s; bob by uid: %s; by name: %s; admin: %s; bob himself: %d", E(rcm, &em),
 	         e1.message ? e1.message : "-", e2.message ? e2.message : "-", e3.message ? e3.message : "-", rc4);
 
 	Account__UserUpdate up = ACCOUNT__USER_UPDATE__INIT;
@@ -524,7 +530,7 @@ static void bola(void)
 	             rc4 == AXR_EFORBIDDEN && rc5 == AXR_EFORBIDDEN && rc6 == 0 && u->version == 0 && !u->given_name,
 	         "bola_another_user_cannot_change_or_delete_a_record_and_lists_are_admin_only_403",
 	         "update bob: %s; delete bob %d; delete self %d; list %d; count %d; bob unchanged: %d v%lld %s",
-	         it_err(rc1, &e1), rc2, rc3, rc4, rc5, rc6, u ? (long long)u->version : -1LL,
+	         E(rc1, &e1), rc2, rc3, rc4, rc5, rc6, u ? (long long)u->version : -1LL,
 	         u ? S(u->given_name) : "-");
 	axr_client_free(ac);
 	axr_client_free(bc);
@@ -543,7 +549,7 @@ static void update_with_versions(void)
 	it_check(rc == 0 && strcmp(S(u->given_name), "Alice") == 0 && strcmp(S(u->locale), "en-GB") == 0 &&
 	             u->version == 1,
 	         "update_with_the_current_version_changes_the_fields_and_the_version", "%s v%lld",
-	         it_err(rc, &e), u ? (long long)u->version : -1LL);
+	         E(rc, &e), u ? (long long)u->version : -1LL);
 	Account__UserUpdate al = ACCOUNT__USER_UPDATE__INIT;
 	SET(al.given_name, "Al");
 	int rcs = update_user(c, "alice", &al, 0, &x, &es);
@@ -555,7 +561,7 @@ static void update_with_versions(void)
 	             is_http(rcn, &en, 400, "VALIDATION") && strcmp(err_path(&en), "/version") == 0 &&
 	             is_http(rct, &et, 409, "EXISTS") && strcmp(err_path(&et), "/name") == 0,
 	         "update_stale_version_409_missing_version_400_taken_name_409",
-	         "stale: %s; none: %s; taken name: %s", it_err(rcs, &es), it_err(rcn, &en), it_err(rct, &et));
+	         "stale: %s; none: %s; taken name: %s", E(rcs, &es), E(rcn, &en), E(rct, &et));
 
 	/* a player cannot give herself roles or verify her own e-mail */
 	char *roles[] = {"admin"};
@@ -573,7 +579,7 @@ static void update_with_versions(void)
 	it_check(is_http(rcr, &es, 400, "VALIDATION") && is_http(rcv, &en, 400, "VALIDATION") && rc == 0 &&
 	             u->version == 1 && u->n_roles == 0 && !(u->verified && u->verified->email),
 	         "update_by_a_player_of_roles_or_verified_is_400_and_changes_nothing",
-	         "roles: %s; verified: %s; after: v%lld, %zu roles", it_err(rcr, &es), it_err(rcv, &en),
+	         "roles: %s; verified: %s; after: v%lld, %zu roles", E(rcr, &es), E(rcv, &en),
 	         u ? (long long)u->version : -1LL, u ? u->n_roles : 0);
 	axr_client_free(c);
 }
@@ -595,11 +601,11 @@ static void admin_users(void)
 	up.verified = &v;
 	int rc = update_user(ad, "bob", &up, 0, &u, &e);
 	if (rc != 0)
-		snprintf(why, sizeof why, "grant: %s", it_err(rc, &e));
+		snprintf(why, sizeof why, "grant: %s", E(rc, &e));
 	else if (u->n_roles != 1 || strcmp(u->roles[0], "moderator") != 0 || !u->verified || !u->verified->email)
 		snprintf(why, sizeof why, "roles %zu, verified %d", u->n_roles, u->verified ? u->verified->email : -1);
 	else if ((rc = login(anon, "bob", "bob-password-1", &bl, &e)) != 0)
-		snprintf(why, sizeof why, "bob logs in: %s", it_err(rc, &e));
+		snprintf(why, sizeof why, "bob logs in: %s", E(rc, &e));
 	else if (!strstr(jwt_part(bl->token, 1), "\"roles\":[\"moderator\"]"))
 		snprintf(why, sizeof why, "bob's new token: %s", jwt_part(bl->token, 1));
 	it_check(!why[0], "admin_grants_a_role_and_the_users_next_token_carries_it", "%s", why);
@@ -618,7 +624,7 @@ static void admin_users(void)
 	for (size_t i = 0; rc == 0 && i < ul->n_items; i++)
 		names += strcmp(S(ul->items[i]->name), "alice") == 0 || strcmp(S(ul->items[i]->name), "bob") == 0;
 	if (rc != 0 || rcc != 0)
-		snprintf(why, sizeof why, "list %d count %s", rc, it_err(rcc, &e));
+		snprintf(why, sizeof why, "list %d count %s", rc, E(rcc, &e));
 	else if (names != 2 || !total || atol(total) != (long)ul->n_items)
 		snprintf(why, sizeof why, "%zu listed (alice and bob: %d), X-Total-Count %s", ul->n_items, names, S(total));
 	it_check(!why[0], "admin_lists_and_counts_users", "%s", why);
@@ -631,7 +637,7 @@ static void admin_users(void)
 	it_check(rc1 == 0 && is_http(rc2, &e2, 404, "NOTFOUND") && is_http(rc3, &e3, 401, "UNAUTHORIZED") &&
 	             is_http(rc4, &e, 404, "NOTFOUND"),
 	         "admin_deletes_a_user_whose_refresh_tokens_die_and_a_second_delete_is_404",
-	         "delete %s; find %d; refresh %d; again %d", it_err(rc1, &e1), rc2, rc3, rc4);
+	         "delete %s; find %d; refresh %d; again %d", E(rc1, &e1), rc2, rc3, rc4);
 	axr_client_free(ad);
 	axr_client_free(anon);
 }
@@ -661,7 +667,7 @@ static void roles_crud(void)
 		rc = account_client_list_roles(ad, NULL, &rl, A, &e);
 	int rcd = account_client_create_role(ad, &body, NULL, &x, A, &ed);
 	if (rc != 0) {
-		snprintf(why, sizeof why, "%s", it_err(rc, &e));
+		snprintf(why, sizeof why, "%s", E(rc, &e));
 	} else {
 		int seen = 0;
 		for (size_t i = 0; i < rl->n_items; i++)
@@ -671,7 +677,7 @@ static void roles_crud(void)
 			snprintf(why, sizeof why, "created v%lld, found %s, updated %s v%lld, listed %d of admin/moderator",
 			         (long long)r->version, S(f->uid), S(u->title), (long long)u->version, seen);
 		else if (!is_http(rcd, &ed, 409, "EXISTS"))
-			snprintf(why, sizeof why, "duplicate: %s", it_err(rcd, &ed));
+			snprintf(why, sizeof why, "duplicate: %s", E(rcd, &ed));
 	}
 	it_check(!why[0], "roles_admin_creates_finds_updates_lists_and_a_duplicate_is_409", "%s", why);
 
@@ -685,8 +691,8 @@ static void roles_crud(void)
 	it_check(is_http(rc1, &ep1, 403, "FORBIDDEN") && is_http(rc2, &ep2, 403, "FORBIDDEN") &&
 	             is_http(rc3, &ep3, 403, "FORBIDDEN") && rc4 == 0 && is_http(rc5, &ed, 404, "NOTFOUND"),
 	         "roles_are_admin_only_403_for_players_and_admin_deletes",
-	         "player create %s; read %d; list %d; admin delete %s; then %d", it_err(rc1, &ep1), rc2, rc3,
-	         it_err(rc4, &e), rc5);
+	         "player create %s; read %d; list %d; admin delete %s; then %d", E(rc1, &ep1), rc2, rc3,
+	         E(rc4, &e), rc5);
 	axr_client_free(ad);
 	axr_client_free(ac);
 }
@@ -703,20 +709,20 @@ static void lockout(void)
 		snprintf(pw, sizeof pw, "wrong-password-%d", i);
 		int r = login_from(c, "carol", pw, "198.51.100.1", &x, &e, NULL);
 		if (!is_http(r, &e, 401, "UNAUTHORIZED"))
-			snprintf(why, sizeof why, "failure %d: %s", i + 1, it_err(r, &e));
+			snprintf(why, sizeof why, "failure %d: %s", i + 1, E(r, &e));
 	}
 	int status = 0;
 	axr_client_error_t el, em;
 	int rcl = login_from(c, "carol", "carol-password", "198.51.100.2", &x, &el, &status);
 	int rcm = login_from(c, "carol@example.com", "carol-password", "198.51.100.3", &x, &em, NULL);
 	if (rc != 0)
-		snprintf(why, sizeof why, "register carol: %s", it_err(rc, &e));
+		snprintf(why, sizeof why, "register carol: %s", E(rc, &e));
 	else if (!why[0] && (rcl != AXR_ETOOMANY || !is_http(rcl, &el, 429, "TOOMANY") || status != 429 ||
 	                     el.retry_after < 1 || el.retry_after > 2))
-		snprintf(why, sizeof why, "4th attempt with the right password: %s, retry_after %ld", it_err(rcl, &el),
+		snprintf(why, sizeof why, "4th attempt with the right password: %s, retry_after %ld", E(rcl, &el),
 		         el.retry_after);
 	else if (!why[0] && !is_http(rcm, &em, 429, "TOOMANY"))
-		snprintf(why, sizeof why, "by e-mail: %s", it_err(rcm, &em));
+		snprintf(why, sizeof why, "by e-mail: %s", E(rcm, &em));
 	it_check(!why[0], "lockout_after_3_failures_is_429_with_retry_after_even_for_the_right_password", "%s", why);
 
 	long wait_ms = (el.retry_after > 0 ? el.retry_after : 2) * 1000 + 200;
@@ -726,7 +732,7 @@ static void lockout(void)
 	axr_client_error_t e2;
 	int r2 = login_from(c, "carol", "wrong-password-9", "198.51.100.4", &x, &e2, NULL);
 	it_check(r1 == 0 && is_http(r2, &e2, 401, "UNAUTHORIZED"), "lockout_expires_after_retry_after",
-	         "right password after %ld ms: %s; a failure then: %s", wait_ms, it_err(r1, &e), it_err(r2, &e2));
+	         "right password after %ld ms: %s; a failure then: %s", wait_ms, E(r1, &e), E(r2, &e2));
 
 	why[0] = '\0';
 	for (int i = 0; i < 6; i++) {
@@ -734,13 +740,13 @@ static void lockout(void)
 		snprintf(who, sizeof who, "nobody-%d", i);
 		int r = login_from(c, who, "wrong-password-1", "203.0.113.7", &x, &e, NULL);
 		if (!is_http(r, &e, 401, "UNAUTHORIZED"))
-			snprintf(why, sizeof why, "failure %d: %s", i + 1, it_err(r, &e));
+			snprintf(why, sizeof why, "failure %d: %s", i + 1, E(r, &e));
 	}
 	r1 = login_from(c, "alice", "alice-password-1", "203.0.113.7", &x, &e, NULL);
 	r2 = login_from(c, "alice", "alice-password-1", "203.0.113.8", &x, &e2, NULL);
 	if (!why[0] && (!is_http(r1, &e, 429, "TOOMANY") || e.retry_after < 1 || e.retry_after > 2 || r2 != 0))
 		snprintf(why, sizeof why, "7th from that address: %s (retry_after %ld); another address: %s",
-		         it_err(r1, &e), e.retry_after, it_err(r2, &e2));
+		         E(r1, &e), e.retry_after, E(r2, &e2));
 	it_check(!why[0], "lockout_per_client_address_after_6_failures_other_addresses_log_in", "%s", why);
 	axr_client_free(c);
 }
@@ -778,7 +784,7 @@ static void automatic_refresh(void)
 	char *expired = mint(args);
 	if (rc != 0 || expired == NULL) {
 		it_check(0, "automatic_refresh_of_an_expired_access_token_is_transparent", "log-in: %s; mint: %s",
-		         it_err(rc, &e), expired ? "ok" : "failed");
+		         E(rc, &e), expired ? "ok" : "failed");
 		free(expired);
 		axr_client_free(anon);
 		return;
@@ -793,9 +799,9 @@ static void automatic_refresh(void)
 	axr_client_stats_t st;
 	axr_client_get_stats(c, &st);
 	if (!is_http(prc, &pe, 401, "UNAUTHORIZED"))
-		snprintf(why, sizeof why, "the expired token without refresh: %s", it_err(prc, &pe));
+		snprintf(why, sizeof why, "the expired token without refresh: %s", E(prc, &pe));
 	else if (rc != 0)
-		snprintf(why, sizeof why, "findMe: %s", it_err(rc, &e));
+		snprintf(why, sizeof why, "findMe: %s", E(rc, &e));
 	else if (strcmp(S(me->uid), a_uid) != 0 || st.refreshes != 1 || seen.calls != 1 || seen.expires_in != 900)
 		snprintf(why, sizeof why, "uid %s, %lu refreshes, %d token reports, expiresIn %ld", S(me->uid),
 		         st.refreshes, seen.calls, seen.expires_in);
@@ -812,9 +818,9 @@ static void automatic_refresh(void)
 	axr_client_set_token(c, expired);
 	rc = account_client_find_me(c, NULL, &me, A, &e);
 	if (!is_http(rrc, &er, 401, "UNAUTHORIZED"))
-		snprintf(why, sizeof why, "the old refresh token: %s", it_err(rrc, &er));
+		snprintf(why, sizeof why, "the old refresh token: %s", E(rrc, &er));
 	else if (!is_http(rc, &e, 401, "UNAUTHORIZED") || seen.dropped != 1 || axr_client_refresh_token(c) != NULL)
-		snprintf(why, sizeof why, "after the revocation: %s, %d drops, refresh token %s", it_err(rc, &e),
+		snprintf(why, sizeof why, "after the revocation: %s, %d drops, refresh token %s", E(rc, &e),
 		         seen.dropped, axr_client_refresh_token(c) ? "kept" : "dropped");
 	it_check(!why[0], "automatic_refresh_refused_reports_the_401_and_drops_the_pair", "%s", why);
 	free(expired);
@@ -856,7 +862,7 @@ static void protobuf_on_the_wire(void)
 	if (rc == 0)
 		rc = account_client_list_roles(ad, NULL, &rl, A, &e);
 	if (rc != 0)
-		snprintf(why, sizeof why, "%s", it_err(rc, &e));
+		snprintf(why, sizeof why, "%s", E(rc, &e));
 	else if (!nu->user || strcmp(S(nu->user->uid), a_uid) != 0 || nu->expires_in != 900 ||
 	         strcmp(S(me->uid), a_uid) != 0 || strcmp(S(me->email), "alice@example.com") != 0 || me->version != 1)
 		snprintf(why, sizeof why, "log-in uid %s expiresIn %d; findMe %s %s v%lld",
@@ -864,7 +870,7 @@ static void protobuf_on_the_wire(void)
 	else if (ks->n_keys < 1 || strcmp(S(ks->keys[0]->kty), "RSA") != 0 || rl->n_items < 1)
 		snprintf(why, sizeof why, "%zu keys, %zu roles", ks->n_keys, rl->n_items);
 	else if (!is_http(rcw, &ew, 401, "UNAUTHORIZED"))
-		snprintf(why, sizeof why, "a wrong password: %s", it_err(rcw, &ew));
+		snprintf(why, sizeof why, "a wrong password: %s", E(rcw, &ew));
 	it_check(!why[0], "protobuf_on_the_wire_gives_the_same_answers_and_errors_stay_json", "%s", why);
 	axr_client_free(ad);
 	axr_client_free(c);
@@ -882,7 +888,7 @@ static void on_me(int rc, ProtobufCMessage *out, axr_client_error_t *err, void *
 	if (rc == 0 && out && strcmp(S(((const Account__User *)out)->uid), a_uid) == 0)
 		m->ok++;
 	else if (!m->first_error[0])
-		snprintf(m->first_error, sizeof m->first_error, "%s", it_err(rc, err));
+		snprintf(m->first_error, sizeof m->first_error, "%s", E(rc, err));
 }
 
 /* Ten async calls with an expired token at once: one refresh serves them all (a second use of the
@@ -915,12 +921,12 @@ static void automatic_refresh_shared_by_concurrent_calls(void)
 	axr_client_error_t er;
 	int rr = seen.calls ? refresh(anon, seen.refresh, &x, &er) : -1;
 	if (rc != 0 || !expired)
-		snprintf(why, sizeof why, "log-in: %s; mint %s", it_err(rc, &e), expired ? "ok" : "failed");
+		snprintf(why, sizeof why, "log-in: %s; mint %s", E(rc, &e), expired ? "ok" : "failed");
 	else if (started != 10 || m.ok != 10 || st.refreshes != 1 || seen.calls != 1)
 		snprintf(why, sizeof why, "%d started, %d answered alice (%s), %lu refreshes, %d token reports", started,
 		         m.ok, m.first_error, st.refreshes, seen.calls);
 	else if (rr != 0)
-		snprintf(why, sizeof why, "the login's refresh token after: %s", it_err(rr, &er));
+		snprintf(why, sizeof why, "the login's refresh token after: %s", E(rr, &er));
 	it_check(!why[0], "automatic_refresh_one_refresh_serves_ten_concurrent_async_calls", "%s", why);
 	axr_client_free(c); /* before its loop */
 	event_base_free(base);
@@ -936,7 +942,7 @@ static void unknown_user_token(void)
 	axr_client_error_t e;
 	int rc = account_client_find_me(c, NULL, &me, A, &e);
 	it_check(is_http(rc, &e, 404, "NOTFOUND"), "a_valid_token_of_a_user_that_does_not_exist_finds_nothing_404", "%s",
-	         it_err(rc, &e));
+	         E(rc, &e));
 	axr_client_free(c);
 	free(ghost);
 }

@@ -43,6 +43,12 @@ static axr_client_t *admin, *alice, *bob, *carol, *anon;
 
 /* ---- helpers ------------------------------------------------------------------ */
 
+/* it_err() in the program's arena: several may appear in one message (it_err's buffer is static). */
+static const char *E(int rc, const axr_client_error_t *err)
+{
+	return axr_arena_strdup(A, it_err(rc, err));
+}
+
 static int is_http(int rc, const axr_client_error_t *e, int status, const char *code)
 {
 	return rc != 0 && e->kind == AXR_CLIENT_ERR_HTTP && e->status == status && e->code &&
@@ -69,7 +75,7 @@ static const char *define(const char *name, int64_t target, int64_t points, int 
 	d.hidden = hidden;
 	int rc = achievement_client_create_achievement(admin, &d, NULL, &out, A, &e);
 	if (rc != 0) {
-		printf("# define %s: %s\n", name, it_err(rc, &e));
+		printf("# define %s: %s\n", name, E(rc, &e));
 		return NULL;
 	}
 	return out->uid;
@@ -236,7 +242,7 @@ static void definitions_admin_only(void)
 	             strcmp(S(g->title), "First steps") == 0 && g->target == 3 && g->version == 0,
 	         "definitions_are_written_by_admins_only_players_get_403_anonymous_401",
 	         "admin create: %s; anonymous %d; player create %d, update %d, delete %d; player read %d (%s, target %lld)",
-	         it_err(rc, &e4), rc0, rc1, rc2, rc3, rcg, g ? S(g->title) : "-", g ? (long long)g->target : -1LL);
+	         E(rc, &e4), rc0, rc1, rc2, rc3, rcg, g ? S(g->title) : "-", g ? (long long)g->target : -1LL);
 }
 
 static void definitions_validate_and_conflict(void)
@@ -260,8 +266,8 @@ static void definitions_validate_and_conflict(void)
 	             e2.kind == AXR_CLIENT_ERR_LOCAL && strcmp(err_path(&e2), "/target") == 0 &&
 	             is_http(rc3, &e3, 400, "VALIDATION") && strcmp(err_path(&e3), "/target") == 0,
 	         "definitions_duplicate_name_409_and_target_0_a_field_error_locally_and_on_the_server",
-	         "duplicate: %s at %s; target 0: %s; server: %s at %s", it_err(rc1, &e1), err_path(&e1),
-	         it_err(rc2, &e2), it_err(rc3, &e3), err_path(&e3));
+	         "duplicate: %s at %s; target 0: %s; server: %s at %s", E(rc1, &e1), err_path(&e1),
+	         E(rc2, &e2), E(rc3, &e3), err_path(&e3));
 
 	Achievement__AchievementDefinition f = first_definition(20);
 	Achievement__UpdateAchievementInput uo = ACHIEVEMENT__UPDATE_ACHIEVEMENT_INPUT__INIT;
@@ -273,7 +279,7 @@ static void definitions_validate_and_conflict(void)
 	int rc5 = achievement_client_update_achievement(admin, "first", &f, &uo, &out, A, &e5);
 	it_check(rc4 == 0 && v == 1 && is_http(rc5, &e5, 409, "CONFLICT"),
 	         "definitions_admin_update_with_the_version_then_a_stale_one_is_409", "update: %s (version %lld); stale: %s",
-	         it_err(rc4, &e4), (long long)v, it_err(rc5, &e5));
+	         E(rc4, &e4), (long long)v, E(rc5, &e5));
 }
 
 static void hidden_definitions(void)
@@ -304,11 +310,11 @@ static void hidden_definitions(void)
 	long c3 = count_definitions(alice);
 	int rcb = achievement_client_get_achievement(bob, "secret", NULL, &g, A, &e2);
 	if (rcu != 0 || !u->unlocked)
-		snprintf(why, sizeof why, "unlock: %s", it_err(rcu, &e4));
+		snprintf(why, sizeof why, "unlock: %s", E(rcu, &e4));
 	else if (rcg != 0 || l4 != 1 || c3 != 2)
 		snprintf(why, sizeof why, "after the unlock alice gets it %d, lists it %d, counts %ld", rcg, l4, c3);
 	else if (!is_http(rcb, &e2, 404, "NOTFOUND"))
-		snprintf(why, sizeof why, "bob gets it: %s", it_err(rcb, &e2));
+		snprintf(why, sizeof why, "bob gets it: %s", E(rcb, &e2));
 	it_check(!why[0], "hidden_definitions_unlocked_by_name_are_visible_to_that_player_only", "%s", why);
 }
 
@@ -320,14 +326,14 @@ static void progress_unlock_and_websocket(void)
 	axr_client_error_t e;
 	int rc = progress(alice, "first", 0, NULL, NULL, &u1, &e);
 	if (rc != 0)
-		snprintf(why, sizeof why, "first call: %s", it_err(rc, &e));
+		snprintf(why, sizeof why, "first call: %s", E(rc, &e));
 	else if (u1->progress != 1 || u1->unlocked || strcmp(S(u1->user_uid), ALICE_UID) != 0 ||
 	         strcmp(S(u1->achievement_uid), S(FIRST)) != 0 || u1->date_unlocked)
 		snprintf(why, sizeof why, "after 1: progress %lld unlocked %d user %s achievement %s dateUnlocked %s",
 		         (long long)u1->progress, u1->unlocked, S(u1->user_uid), S(u1->achievement_uid), S(u1->date_unlocked));
 	long long t0 = it_now_ms();
 	if (!why[0] && (rc = progress(alice, FIRST, 2, NULL, NULL, &u2, &e)) != 0)
-		snprintf(why, sizeof why, "second call: %s", it_err(rc, &e));
+		snprintf(why, sizeof why, "second call: %s", E(rc, &e));
 	else if (!why[0] && (u2->progress != 3 || !u2->unlocked || !u2->date_unlocked ||
 	                     strncmp(u2->date_unlocked, "20", 2) != 0))
 		snprintf(why, sizeof why, "after 3: progress %lld unlocked %d dateUnlocked %s", (long long)u2->progress,
@@ -354,7 +360,7 @@ static void progress_unlock_and_websocket(void)
 	int rcp = progress(alice, "first", 0, NULL, NULL, &p, &e);
 	int rcq = unlock(alice, "first", NULL, &q, &e2);
 	if (rcp != 0 || rcq != 0)
-		snprintf(why, sizeof why, "progress %s; unlock %s", it_err(rcp, &e), it_err(rcq, &e2));
+		snprintf(why, sizeof why, "progress %s; unlock %s", E(rcp, &e), E(rcq, &e2));
 	else if (!u2 || p->progress != 3 || p->version != u2->version || q->version != u2->version ||
 	         strcmp(S(q->date_unlocked), S(u2->date_unlocked)) != 0)
 		snprintf(why, sizeof why, "progress %lld, versions %lld/%lld (was %lld), dateUnlocked %s (was %s)",
@@ -378,7 +384,7 @@ static void overshoot_and_bad_requests(void)
 	if (rc == 0)
 		rc = progress(bob, "five", INT64_MAX, NULL, NULL, &u, &e);
 	it_check(rc == 0 && p4 == 4 && u->progress == 5 && u->unlocked, "overshoot_is_clamped_at_the_target_and_unlocks",
-	         "%s: 4 -> %lld, then %lld unlocked %d", it_err(rc, &e), (long long)p4, u ? (long long)u->progress : -1LL,
+	         "%s: 4 -> %lld, then %lld unlocked %d", E(rc, &e), (long long)p4, u ? (long long)u->progress : -1LL,
 	         u ? u->unlocked : -1);
 
 	axr_client_error_t e0, e1, e2, e3, e4, e5;
@@ -393,52 +399,59 @@ static void overshoot_and_bad_requests(void)
 	             is_http(rc4, &e4, 404, "NOTFOUND") && is_http(rc5, &e5, 401, "UNAUTHORIZED"),
 	         "progress_refuses_bad_increments_and_keys_locally_another_user_403_unknown_404_anonymous_401",
 	         "increment -1: %s at %s; key with a space: %d; another user: %s; oneself %d; unknown %d; anonymous %d",
-	         it_err(rc0, &e0), err_path(&e0), rc1, it_err(rc2, &e2), rc3, rc4, rc5);
+	         E(rc0, &e0), err_path(&e0), rc1, E(rc2, &e2), rc3, rc4, rc5);
 
 	Achievement__UserAchievement *p = NULL, *q = NULL;
 	int ra = progress(admin, "first", 2, CAROL_UID, NULL, &p, &e1);
 	int rb = unlock(admin, "first", CAROL_UID, &q, &e2);
 	it_check(ra == 0 && rb == 0 && strcmp(S(p->user_uid), CAROL_UID) == 0 && p->progress == 2 && q->unlocked &&
 	             q->progress == 3,
-	         "admins_add_progress_and_unlock_for_a_player", "progress %s; unlock %s", it_err(ra, &e1),
-	         it_err(rb, &e2));
+	         "admins_add_progress_and_unlock_for_a_player", "progress %s; unlock %s", E(ra, &e1),
+	         E(rb, &e2));
 }
 
 /* ---- 100 concurrent calls ------------------------------------------------------------ */
 
 typedef struct burst {
 	int done, ok, failed;
+	int64_t min_progress, max_progress; /* of the answers */
 	char first_error[640];
 } burst_t;
 
 static void on_progress(int rc, ProtobufCMessage *out, axr_client_error_t *err, void *ud)
 {
 	burst_t *b = ud;
-	(void)out;
 	b->done++;
 	if (rc == 0) {
-		b->ok++;
+		int64_t p = ((const Achievement__UserAchievement *)out)->progress;
+		if (b->ok++ == 0 || p < b->min_progress)
+			b->min_progress = p;
+		if (p > b->max_progress)
+			b->max_progress = p;
 	} else if (b->failed++ == 0) {
-		snprintf(b->first_error, sizeof b->first_error, "%s", it_err(rc, err));
+		snprintf(b->first_error, sizeof b->first_error, "%s", E(rc, err));
 	}
 }
 
-/* N progress calls on `id` started at once on one event_base (each on its own connection), run to the end. */
-static void burst(axr_client_t *c, const char *id, int64_t increment, int n, burst_t *b)
+/* N progress calls on `id` (with Idempotency-Key `key` unless NULL) started at once on one
+ * event_base (each on its own connection), run to the end. */
+static void burst(axr_client_t *c, const char *id, int64_t increment, const char *key, int n, burst_t *b)
 {
 	struct event_base *base = event_base_new();
 	Achievement__ProgressRequest body = ACHIEVEMENT__PROGRESS_REQUEST__INIT;
+	Achievement__AddProgressInput o = ACHIEVEMENT__ADD_PROGRESS_INPUT__INIT;
 	body.has_increment = increment != 0;
 	body.increment = increment;
+	SET(o.idempotency_key, key);
 	memset(b, 0, sizeof(*b));
 	for (int i = 0; i < n; i++) {
 		axr_client_error_t e;
-		int rc = achievement_client_add_progress_async(c, base, id, increment ? &body : NULL, NULL, A, &e,
-		                                               on_progress, b);
+		int rc = achievement_client_add_progress_async(c, base, id, increment ? &body : NULL, key ? &o : NULL, A,
+		                                               &e, on_progress, b);
 		if (rc != 0) {
 			b->done++;
 			if (b->failed++ == 0)
-				snprintf(b->first_error, sizeof b->first_error, "not started: %s", it_err(rc, &e));
+				snprintf(b->first_error, sizeof b->first_error, "not started: %s", E(rc, &e));
 		}
 	}
 	long long deadline = it_now_ms() + 30000;
@@ -454,7 +467,7 @@ static void concurrent(void)
 	axr_client_stats_t s0, s1;
 	axr_client_get_stats(bob, &s0);
 	long long t0 = it_now_ms();
-	burst(bob, "grind", 3, 100, &b);
+	burst(bob, "grind", 3, NULL, 100, &b);
 	long took = (long)(it_now_ms() - t0);
 	axr_client_get_stats(bob, &s1);
 	int rc = 0;
@@ -469,7 +482,7 @@ static void concurrent(void)
 
 	const char *century = define("century", 100, 0, 0);
 	int fd = ws_open_for(carol_tok);
-	burst(carol, "century", 0, 100, &b);
+	burst(carol, "century", 0, NULL, 100, &b);
 	r = record_of(carol, "me", century, &rc);
 	char frame[4096] = "";
 	int n_any = 0, n_unlock = 0;
@@ -498,7 +511,7 @@ static void idempotency(void)
 		rc = progress(bob, "daily", 2, NULL, "day-1", &a4, &e);
 	int rc5 = progress(bob, "daily", 5, NULL, "day-1", &c1, &e5);
 	if (rc != 0)
-		snprintf(why, sizeof why, "%s", it_err(rc, &e));
+		snprintf(why, sizeof why, "%s", E(rc, &e));
 	else if (a1->progress != 2 || a2->progress != 2 || strcmp(S(a2->uid), S(a1->uid)) != 0 ||
 	         a2->version != a1->version || strcmp(S(a2->date_modified), S(a1->date_modified)) != 0)
 		snprintf(why, sizeof why, "replay: progress %lld v%lld, original %lld v%lld", (long long)a2->progress,
@@ -508,14 +521,25 @@ static void idempotency(void)
 		         (long long)a4->progress);
 	else if (rc5 != AXR_EUNPROCESSABLE || !is_http(rc5, &e5, 422, e5.code ? e5.code : "") ||
 	         strcmp(err_path(&e5), "/Idempotency-Key") != 0)
-		snprintf(why, sizeof why, "same key, another body: %s at %s", it_err(rc5, &e5), err_path(&e5));
+		snprintf(why, sizeof why, "same key, another body: %s at %s", E(rc5, &e5), err_path(&e5));
 	it_check(!why[0], "idempotency_key_replay_answers_the_original_and_adds_nothing_another_body_is_422", "%s", why);
+
+	/* a retry storm: 20 calls with one key at once add once and all answer that result */
+	burst_t b;
+	burst(bob, "daily", 4, "storm-1", 20, &b);
+	int rcs = 0;
+	Achievement__UserAchievement *after = record_of(bob, "me", daily, &rcs);
+	it_check(b.ok == 20 && b.min_progress == 7 && b.max_progress == 7 && after && after->progress == 7,
+	         "idempotency_key_twenty_concurrent_calls_with_one_key_add_once",
+	         "%d of 20 answered 200 (%s), progress answered %lld..%lld (want 7), stored %lld (want 7)", b.ok,
+	         b.first_error, (long long)b.min_progress, (long long)b.max_progress,
+	         after ? (long long)after->progress : -1LL);
 
 	rc = progress(carol, "daily", 2, NULL, "day-1", &c1, &e);
 	int rcr = 0;
 	Achievement__UserAchievement *bobs = record_of(admin, BOB_UID, daily, &rcr);
-	it_check(rc == 0 && c1->progress == 2 && strcmp(S(c1->user_uid), CAROL_UID) == 0 && bobs && bobs->progress == 3,
-	         "idempotency_keys_are_per_caller", "carol: %s progress %lld; bob's total %lld (want 3)", it_err(rc, &e),
+	it_check(rc == 0 && c1->progress == 2 && strcmp(S(c1->user_uid), CAROL_UID) == 0 && bobs && bobs->progress == 7,
+	         "idempotency_keys_are_per_caller", "carol: %s progress %lld; bob's total %lld (want 7)", E(rc, &e),
 	         c1 ? (long long)c1->progress : -1LL, bobs ? (long long)bobs->progress : -1LL);
 }
 
@@ -538,7 +562,7 @@ static void lists_bola(void)
 	         "bola_another_users_list_and_count_are_404_admins_read_it",
 	         "alice reads bob's: %s; counts: %s; her own by uid %d; admin reads bob's %d (%zu records, want 3: five, "
 	         "grind, daily); 'nobody' %d; anonymous %d",
-	         it_err(rc1, &e1), it_err(rc2, &e2), rc3, rc4, bobs, rc5, rc6);
+	         E(rc1, &e1), E(rc2, &e2), rc3, rc4, bobs, rc5, rc6);
 
 	Achievement__FindUserAchievementsInput fo = ACHIEVEMENT__FIND_USER_ACHIEVEMENTS_INPUT__INIT;
 	fo.has_unlocked = 1;
@@ -580,14 +604,14 @@ static void read_modify_write(void)
 		int strict = achievement_client_update_achievement(admin, "five", g, &o, &x, A, &es);
 		rc = achievement_client_update_achievement(c, g->uid, g, &o, &u, A, &e);
 		if (rc != 0)
-			snprintf(why, sizeof why, "with the flag: %s", it_err(rc, &e));
+			snprintf(why, sizeof why, "with the flag: %s", E(rc, &e));
 		else if (strcmp(S(u->title), "Five in a row") != 0 || u->version != g->version + 1 || u->target != 5)
 			snprintf(why, sizeof why, "title %s version %lld target %lld", S(u->title), (long long)u->version,
 			         (long long)u->target);
 		else if (strict != AXR_EVALIDATION || es.kind != AXR_CLIENT_ERR_LOCAL)
-			snprintf(why, sizeof why, "without the flag: %s (want a local read-only error)", it_err(strict, &es));
+			snprintf(why, sizeof why, "without the flag: %s (want a local read-only error)", E(strict, &es));
 	} else {
-		snprintf(why, sizeof why, "%s", it_err(rc, &e));
+		snprintf(why, sizeof why, "%s", E(rc, &e));
 	}
 	it_check(!why[0], "a_definition_read_from_the_service_is_sent_back_changed_with_omit_read_only", "%s", why);
 	axr_client_free(c);
@@ -610,11 +634,11 @@ static void query_language_filters(void)
 		all_gte5 = all_gte5 && l->items[i]->progress >= 5;
 	o.query = bad;
 	int rcb = axr_client_call_opts(bob, route, &in.base, &o, &m, A, &eb);
-	it_check(rc == 0 && l->n_items == 2 && all_gte5 && is_http(rcb, &eb, 400, "VALIDATION") &&
+	it_check(rc == 0 && l->n_items == 3 && all_gte5 && is_http(rcb, &eb, 400, "VALIDATION") &&
 	             strcmp(err_path(&eb), "/query/nope") == 0,
 	         "user_lists_take_query_language_filters_through_call_opts",
-	         "progress=gte(5): %s, %zu records (want 2: five, grind), all >= 5: %d; nope=1: %s at %s", it_err(rc, &e),
-	         rc == 0 ? l->n_items : 0, all_gte5, it_err(rcb, &eb), err_path(&eb));
+	         "progress=gte(5): %s, %zu records (want 3: five, grind, daily), all >= 5: %d; nope=1: %s at %s", E(rc, &e),
+	         rc == 0 ? l->n_items : 0, all_gte5, E(rcb, &eb), err_path(&eb));
 }
 
 static void protobuf_on_the_wire(void)
@@ -640,12 +664,12 @@ static void protobuf_on_the_wire(void)
 	Achievement__UserAchievement *none = NULL;
 	int rc2 = progress(c, "nope", 1, NULL, NULL, &none, &e2);
 	if (rc != 0)
-		snprintf(why, sizeof why, "%s", it_err(rc, &e));
+		snprintf(why, sizeof why, "%s", E(rc, &e));
 	else if (u->progress != 307 || !grind || !r || r->progress != 307)
 		snprintf(why, sizeof why, "answer %lld; grind %s, bob's progress as JSON %lld (want 307)",
 		         (long long)u->progress, S(grind), r ? (long long)r->progress : -1LL);
 	else if (!is_http(rc2, &e2, 404, "NOTFOUND"))
-		snprintf(why, sizeof why, "an unknown achievement: %s", it_err(rc2, &e2));
+		snprintf(why, sizeof why, "an unknown achievement: %s", E(rc2, &e2));
 	it_check(!why[0], "protobuf_on_the_wire_gives_the_same_answers", "%s", why);
 	axr_client_free(c);
 }
@@ -666,7 +690,7 @@ static void deleted_definitions(void)
 	it_check(uid && rc1 == 0 && is_http(rc2, &e2, 404, "NOTFOUND") && is_http(rc3, &e3, 404, "NOTFOUND") && rcl == 0 &&
 	             !left,
 	         "deleted_definitions_take_no_progress_and_leave_the_lists",
-	         "delete %s; progress %d; get %d; bob's list %s it", it_err(rc1, &e1), rc2, rc3, left ? "still shows" : "drops");
+	         "delete %s; progress %d; get %d; bob's list %s it", E(rc1, &e1), rc2, rc3, left ? "still shows" : "drops");
 }
 
 int main(void)

@@ -322,6 +322,7 @@ static void progress_unlock_and_websocket(void)
 {
 	char why[1024] = "", frame[4096] = "";
 	int fd = ws_open_for(alice_tok);
+	int bob_fd = ws_open_for(bob_tok); /* another player: sees none of it */
 	Achievement__UserAchievement *u1 = NULL, *u2 = NULL;
 	axr_client_error_t e;
 	int rc = progress(alice, "first", 0, NULL, NULL, &u1, &e);
@@ -370,8 +371,16 @@ static void progress_unlock_and_websocket(void)
 		snprintf(why, sizeof why, "%d more events about it: %s", n_any, frame);
 	it_check(!why[0], "double_unlock_and_progress_on_an_unlocked_achievement_change_nothing_and_publish_nothing", "%s",
 	         why);
+	int bob_any = 0, bob_unlock = 0;
+	char bob_frame[4096] = "";
+	if (bob_fd >= 0 && FIRST)
+		ws_collect(bob_fd, FIRST, NULL, 0, 200, &bob_any, &bob_unlock, bob_frame, sizeof bob_frame);
+	it_check(bob_fd >= 0 && bob_any == 0, "another_players_websocket_gets_none_of_these_events",
+	         "fd %d, %d frames about it: %s", bob_fd, bob_any, bob_frame);
 	if (fd >= 0)
 		close(fd);
+	if (bob_fd >= 0)
+		close(bob_fd);
 }
 
 static void overshoot_and_bad_requests(void)

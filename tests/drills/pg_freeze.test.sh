@@ -17,16 +17,16 @@ sleep 3
 
 pids=$(drill_pg_pids)
 [ -n "$pids" ] || setup_fail "no PostgreSQL processes found"
-t_freeze=$(now_ms)
 # shellcheck disable=SC2086 # a list of pids
 kill -STOP $pids
+t_freeze=$(now_ms) # after the signals landed: a request may still finish between date and kill
 sleep 6
 ready_frozen=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$ECON_URL/readyz")
 sleep $((FREEZE - 6))
 t_thaw=$(now_ms)
 # shellcheck disable=SC2086
 kill -CONT $pids
-sleep 8
+sleep 7
 load_stop load
 echo "# load: $(lg_line load)"
 echo "# frozen for $(((t_thaw - t_freeze) / 1000)) s ($(echo "$pids" | wc -w) processes)"

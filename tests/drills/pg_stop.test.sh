@@ -23,7 +23,7 @@ sleep $((OUTAGE - 2))
 pg_alive=0
 sh "$STACK" pg-start "$T/stack" "$PG_PORT" || setup_fail "PostgreSQL did not start again"
 t_up=$(now_ms)
-sleep 8
+sleep 7
 load_stop load
 echo "# load: $(lg_line load)"
 echo "# PostgreSQL stopped $((t_stopped - t_stop)) ms after the stop began, started again after $(((t_up - t_stopped) / 1000)) s"

@@ -56,6 +56,8 @@ struct axr__direct {
 	char connect_msg[256];
 	struct event *connected_ev;
 	struct event *timer_ev;  /* reconnect backoff, and the io timeout watch */
+	struct event *sync_ev;   /* ends the pipeline segment after this loop turn */
+	int sync_due;            /* statements sent since the last Sync */
 	int64_t retry_at_ms;     /* no attempt before this */
 	long backoff_ms;
 };
@@ -208,6 +210,7 @@ static void axr__direct_drop(axr__direct_t *d, const char *why, int timed_out)
 	PQfinish(d->conn);
 	d->conn = NULL;
 	d->nstmts = 0;
+	d->sync_due = 0;
 	d->retry_at_ms = axr__db_now_ms() + d->backoff_ms;
 	d->backoff_ms = d->backoff_ms * 2 > d->opt.backoff_max_ms ? d->opt.backoff_max_ms : d->backoff_ms * 2;
 	axr__ditem_t *it = d->head;
@@ -340,6 +343,27 @@ static void axr__direct_on_io(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* After the statements of this loop turn: the Sync that ends their
+ * segment, and the write of all of them. */
+static void axr__direct_on_sync(evutil_socket_t fd, short what, void *arg)
+{
+	axr__direct_t *d = arg;
+	(void)fd;
+	(void)what;
+	if (!d->sync_due || d->conn == NULL)
+		return;
+	d->sync_due = 0;
+	axr__ditem_t *sync = axr__ditem_new(d, AXR__DITEM_SYNC);
+	if (sync == NULL || PQpipelineSync(d->conn) != 1) {
+		if (sync)
+			axr__ditem_release(d, sync);
+		axr__direct_broken(d, sync ? PQerrorMessage(d->conn) : "out of memory");
+		return;
+	}
+	axr__ditem_push(d, sync);
+	axr__direct_want_write(d, PQflush(d->conn) == 1);
+}
+
 static void *axr__direct_connector(void *arg)
 {
 	axr__direct_t *d = arg;
@@ -436,7 +460,9 @@ axr__direct_t *axr__crud_direct_new(struct event_base *base, const char *url, co
 	pthread_mutex_init(&d->lock, NULL);
 	d->connected_ev = event_new(base, -1, 0, axr__direct_on_connected, d);
 	d->timer_ev = evtimer_new(base, axr__direct_on_timer, d);
-	if (d->url == NULL || d->app_name == NULL || d->connected_ev == NULL || d->timer_ev == NULL) {
+	d->sync_ev = event_new(base, -1, 0, axr__direct_on_sync, d);
+	if (d->url == NULL || d->app_name == NULL || d->connected_ev == NULL || d->timer_ev == NULL ||
+	    d->sync_ev == NULL) {
 		axr__crud_direct_free(d);
 		return NULL;
 	}
@@ -471,6 +497,8 @@ void axr__crud_direct_free(axr__direct_t *d)
 		event_free(d->connected_ev);
 	if (d->timer_ev)
 		event_free(d->timer_ev);
+	if (d->sync_ev)
+		event_free(d->sync_ev);
 	pthread_mutex_destroy(&d->lock);
 	free(d->url);
 	free(d->app_name);
@@ -518,21 +546,14 @@ int axr__crud_direct_take(axr__direct_t *d, axr_request_t *req)
 	if (d->pending >= AXR__DIRECT_MAX_PENDING)
 		return 0;
 	axr__ditem_t *q = axr__ditem_new(d, AXR__DITEM_QUERY);
-	axr__ditem_t *sync = axr__ditem_new(d, AXR__DITEM_SYNC);
-	if (q == NULL || sync == NULL) {
-		if (q)
-			axr__ditem_release(d, q);
-		if (sync)
-			axr__ditem_release(d, sync);
+	if (q == NULL)
 		return 0;
-	}
 	atomic_fetch_add(&srv->inflight, 1);
 	const char *id = req->nparams > 0 ? req->params[req->nparams - 1].value : NULL;
 	int rc = axr__crud_get_begin(req, op->entity, id, &q->plan);
 	if (rc != 0) {
 		/* Answered without the database (404 by key, 401...). */
 		axr__ditem_release(d, q);
-		axr__ditem_release(d, sync);
 		atomic_fetch_sub(&srv->inflight, 1);
 		axr__server_handler_result(req, axr_op_respond(req, rc, NULL));
 		axr__conn_finish(req->conn);
@@ -548,27 +569,22 @@ int axr__crud_direct_take(axr__direct_t *d, axr_request_t *req)
 		q->req = req;
 		axr__ditem_push(d, q);
 		queued = 1;
-		if (PQpipelineSync(d->conn) != 1)
-			rc = AXR_EUNAVAILABLE;
-		else {
-			axr__ditem_push(d, sync);
-			sync = NULL;
+		if (!d->sync_due) {
+			/* One Sync (and one write) for every statement this turn of
+			 * the loop sends: the server answers them in one write too. */
+			d->sync_due = 1;
+			event_active(d->sync_ev, EV_TIMEOUT, 0);
 		}
 	}
-	if (!queued)
+	if (!queued) {
 		axr__ditem_release(d, q);
-	if (sync)
-		axr__ditem_release(d, sync);
-	if (!queued)
 		atomic_fetch_sub(&srv->inflight, 1);
+	}
 	if (rc == AXR_EUNAVAILABLE) {
 		/* Everything in flight goes to the workers: this request too
 		 * when it was queued; otherwise the caller sends it there. */
 		axr__direct_broken(d, PQerrorMessage(d->conn));
 		return queued;
 	}
-	if (rc != 0)
-		return 0;
-	axr__direct_want_write(d, PQflush(d->conn) == 1);
-	return 1;
+	return rc == 0 ? 1 : 0;
 }

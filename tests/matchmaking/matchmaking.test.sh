@@ -194,7 +194,13 @@ end_case
 begin "/metrics: queue gauges by criteria, matches, outcomes, wait-time histogram with buckets up to a day"
 call POST "$A/tickets" "$TOK1" '{"criteria":[{"name":"mode","value":"solo-wait"}],"statistics":{"skillrating":1},"teamSize":5}'
 want "a ticket to count" "$ST" 201
-curl -s "$A/metrics" >"$T/metrics.a"
+# gauges_show_solo_wait: replica a's /metrics (kept in $T/metrics.a) counts the ticket (the gauges
+# follow the matcher's rounds).
+gauges_show_solo_wait() {
+	curl -s "$A/metrics" >"$T/metrics.a"
+	grep -q '^axr_matchmaking_tickets_queued{criteria="mode=solo-wait",teams="2"} ' "$T/metrics.a"
+}
+wait_until 50 gauges_show_solo_wait
 curl -s "$B/metrics" >"$T/metrics.b"
 grep -q '^axr_matchmaking_tickets_queued{criteria="mode=solo-wait",teams="2"} ' "$T/metrics.a" ||
 	fail "no tickets_queued gauge for mode=solo-wait"

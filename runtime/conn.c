@@ -315,6 +315,11 @@ static void axr__conn_process(axr__conn_t *c)
 			axr__timer_arm(c, AXR__TIMER_NONE, 0);
 			axr__timer_arm(c, AXR__TIMER_HEAD, cfg->header_timeout_ms);
 		}
+		/* Until the head is complete, c->head_len counts the bytes of it
+		 * already checked (0 at the start of each head): a head that
+		 * trickles in is parsed once, not once per read. */
+		if (!axr_http_head_ready(c->in.data, c->in.len, (size_t)cfg->max_header, &c->head_len))
+			return;
 		const char *why = NULL;
 		ssize_t n = axr_http_parse_head(c->in.data, c->in.len, (size_t)cfg->max_header, &io->head, &why);
 		if (n == 0)

@@ -95,13 +95,28 @@ static int axr__list_ends_chunked_once(const char *v, size_t len)
  * is answered at once instead of waiting for a CRLFCRLF that never comes. */
 static int axr__has_bare_eol(const char *buf, size_t len)
 {
-	for (size_t i = 0; i < len; i++) {
-		if (buf[i] == '\n' && (i == 0 || buf[i - 1] != '\r'))
+	/* memchr jumps from one line end to the next: a head arriving a few
+	 * bytes at a time is re-checked on each read, and a byte loop made
+	 * that quadratic in CPU (about 50 us per read of a 16 KiB head). */
+	const char *end = buf + len;
+	for (const char *p = buf; (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+		if (p == buf || p[-1] != '\r')
 			return 1;
-		if (buf[i] == '\r' && i + 1 < len && buf[i + 1] != '\n')
+	for (const char *p = buf; (p = memchr(p, '\r', (size_t)(end - p))) != NULL; p++)
+		if (p + 1 < end && p[1] != '\n')
 			return 1;
-	}
 	return 0;
+}
+
+/* The first CRLFCRLF in buf[0..len), or NULL; memchr from CR to CR is
+ * faster than memmem on a head with few line ends (see above). */
+static const char *axr__find_blank_line(const char *buf, size_t len)
+{
+	const char *end = buf + len;
+	for (const char *p = buf; (p = memchr(p, '\r', (size_t)(end - p))) != NULL; p++)
+		if (end - p >= 4 && memcmp(p, "\r\n\r\n", 4) == 0)
+			return p;
+	return NULL;
 }
 
 /* The head in buf[0..len) is over `max_head`. Returns the answer: 401 when
@@ -223,6 +238,26 @@ static ssize_t axr__apply_header(axr_http_head_t *out, const axr_http_header_t *
 	return 0;
 }
 
+int axr_http_head_ready(const char *buf, size_t len, size_t max_head, size_t *checked)
+{
+	size_t from = *checked > 3 ? *checked - 3 : 0;
+	int crossed_line_limit = *checked < AXR__MAX_REQUEST_LINE && len >= AXR__MAX_REQUEST_LINE;
+	if (from > len)
+		from = 0;
+	*checked = len;
+	if (len > max_head || crossed_line_limit)
+		return 1;
+	for (size_t i = from; i < len; i++) {
+		if (buf[i] == '\n' && (i == 0 || buf[i - 1] != '\r'))
+			return 1; /* a bare LF */
+		if (buf[i] == '\r' && i + 1 < len && buf[i + 1] != '\n')
+			return 1; /* a bare CR */
+		if (buf[i] == '\r' && len - i >= 4 && memcmp(buf + i, "\r\n\r\n", 4) == 0)
+			return 1; /* the blank line */
+	}
+	return 0;
+}
+
 ssize_t axr_http_parse_head(const char *buf, size_t len, size_t max_head,
                             axr_http_head_t *out, const char **why)
 {
@@ -240,7 +275,7 @@ ssize_t axr_http_parse_head(const char *buf, size_t len, size_t max_head,
 
 	const char *end = NULL;
 	if (avail >= 4)
-		end = memmem(start, avail, "\r\n\r\n", 4);
+		end = axr__find_blank_line(start, avail);
 	if (end == NULL) {
 		if (axr__has_bare_eol(start, avail))
 			AXR__FAIL(400, "line not terminated by CRLF");

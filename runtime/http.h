@@ -64,6 +64,16 @@ typedef struct axr_http_head {
 ssize_t axr_http_parse_head(const char *buf, size_t len, size_t max_head,
                             axr_http_head_t *out, const char **why);
 
+/* For a head that arrives in pieces: is a parse worth it yet? Returns 1 when
+ * axr_http_parse_head() has something to decide on buf[0..len) (the blank
+ * line that ends the head arrived, a line ends in a bare LF or CR, or a size
+ * limit is crossed), 0 while it would only ask for more bytes. `*checked`
+ * carries what was examined from one call to the next: 0 for a new head.
+ * Each call looks only at the bytes after it (and 3 before), so a head sent
+ * a byte at a time costs linear time, not a full parse per read (which cost
+ * 0.8 to 2.5 s of CPU for one 16 KiB head, depending on its line lengths). */
+int axr_http_head_ready(const char *buf, size_t len, size_t max_head, size_t *checked);
+
 /* Returns the header's value (not NUL-terminated, length in *len), or NULL.
  * Names compare case-insensitively; the first occurrence wins. */
 const char *axr_http_header(const axr_http_head_t *h, const char *name, size_t *len);

@@ -15,7 +15,7 @@
 #include "it_calls.h"
 #include "matchmaking_client.h"
 
-#define PLAYERS 20
+#define PLAYERS 22
 #define TEN 10
 
 static axr_arena_t *arena;
@@ -156,6 +156,14 @@ int main(void)
 	             strcmp(t->team_size, "5") == 0,
 	         "a-ticket-is-queued-with-defaults-and-its-expiry", "%s", it_e(rc, &err));
 
+	/* Two duellists too far apart in skill for the windows to meet before the maximum wait. */
+	char far[2][40] = {"", ""};
+	for (int i = 0; i < 2; i++) {
+		req_init(&q, "far", i ? 100000 : 0, "1");
+		if (matchmaking_client_create_ticket(p[i ? 21 : 20], &q.r, NULL, &t, arena, &err) == 0)
+			snprintf(far[i], sizeof far[i], "%s", t->uid);
+	}
+
 	/* ---- a 1v1 ---- */
 	req_init(&q, "duel", 1200, "1");
 	q.st.has_latency = 1;
@@ -188,7 +196,7 @@ int main(void)
 	rc = matchmaking_client_get_match(game, match, NULL, &m, arena, &err);
 	it_check(rc == 0 && m->n_players == 2, "a-game-server-reads-any-match", "%s", it_e(rc, &err));
 	rc = matchmaking_client_cancel_ticket(p[0], t0, NULL, &t, arena, &err);
-	it_check(it_http(rc, &err, 409, NULL) && strstr(err.message, "MATCH_FOUND") && strstr(err.message, match),
+	it_check(it_http(rc, &err, 409, "CONFLICT") && strstr(err.message, "MATCH_FOUND") && strstr(err.message, match),
 	         "cancelling-a-matched-ticket-is-409-naming-the-match", "%s", it_e(rc, &err));
 
 	/* ---- ten players, 5v5, created together with async stubs ---- */
@@ -290,7 +298,7 @@ int main(void)
 	req_init(&q, NULL, 1, "2");
 	req_users(&q, 2, pair);
 	rc = matchmaking_client_create_ticket(p[16], &q.r, NULL, &t, arena, &err);
-	it_check(it_http(rc, &err, 403, NULL) && it_has_path(&err, "/users"), "a-player-queueing-someone-else-is-403-at-/users",
+	it_check(it_http(rc, &err, 403, "FORBIDDEN") && it_has_path(&err, "/users"), "a-player-queueing-someone-else-is-403-at-/users",
 	         "%s", it_e(rc, &err));
 	char upper[40];
 	snprintf(upper, sizeof upper, "%s", uids[16]);
@@ -307,13 +315,13 @@ int main(void)
 	         "queueing-oneself-by-an-upper-case-uuid-is-stored-lower-case", "%s", it_e(rc, &err));
 	req_init(&q, NULL, 1, "5");
 	rc = matchmaking_client_create_ticket(p[16], &q.r, NULL, &t, arena, &err);
-	it_check(it_http(rc, &err, 409, NULL) && it_has_path(&err, "/users"), "a-second-queued-ticket-is-409-at-/users", "%s",
+	it_check(it_http(rc, &err, 409, "EXISTS") && it_has_path(&err, "/users"), "a-second-queued-ticket-is-409-exists-at-/users", "%s",
 	         it_e(rc, &err));
 	const char *with_queued[2] = {uids[17], uids[16]};
 	req_users(&q, 2, with_queued);
 	rc = matchmaking_client_create_ticket(game, &q.r, NULL, &t, arena, &err);
 	snprintf(sqlq, sizeof sqlq, "SELECT count(*) FROM ticket_member WHERE user_uid = '%s'", uids[17]);
-	it_check(it_http(rc, &err, 409, NULL) && it_sql_num(db, sqlq) == 0,
+	it_check(it_http(rc, &err, 409, "EXISTS") && it_sql_num(db, sqlq) == 0,
 	         "a-party-with-a-queued-member-is-409-and-nothing-of-it-is-written", "%s, rows %s", it_e(rc, &err),
 	         it_sql(db, sqlq));
 
@@ -414,6 +422,13 @@ int main(void)
 	x = poll_ticket(p[19], lonely, left > 0 ? left : 1);
 	it_check(x && strcmp(x->status, "EXPIRED") == 0 && x->date_closed, "a-ticket-no-one-joins-expires-after-the-maximum-wait",
 	         "%s after %lld ms", x ? x->status : "(read failed)", it_now_ms() - lonely_at);
+
+	Matchmaking__Ticket *f0 = poll_ticket(p[20], far[0], 3000);
+	const char *s0 = f0 ? f0->status : "(read failed)";
+	Matchmaking__Ticket *f1 = poll_ticket(p[21], far[1], 3000);
+	it_check(f0 && f1 && strcmp(f0->status, "EXPIRED") == 0 && strcmp(f1->status, "EXPIRED") == 0,
+	         "duellists-100000-skill-points-apart-never-match-both-expire", "%s / %s", s0,
+	         f1 ? f1->status : "(read failed)");
 
 	event_base_free(base);
 	axr_client_t *all[PLAYERS + 3];

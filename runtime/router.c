@@ -162,11 +162,25 @@ static int axr__has_any_route(const axr__node_t *n)
 	return 0;
 }
 
-/* Depth-first search, static children before the parameter child. */
-static const axr__node_t *axr__find(const axr__node_t *n, const char *p, const char *end, int depth)
+/* Whether node `n` answers `method` (-1: any method; HEAD is also served by GET). */
+static int axr__serves(const axr__node_t *n, int method)
+{
+	if (method < 0)
+		return axr__has_any_route(n);
+	if (method >= AXR_HTTP_METHOD_COUNT)
+		return 0;
+	return n->routes[method] != NULL || (method == AXR_HTTP_HEAD && n->routes[AXR_HTTP_GET] != NULL);
+}
+
+/*
+ * Depth-first search for the node of the path that serves `method`, static
+ * children before the parameter child: "/users/me" (GET only) and
+ * "/users/{id}" (GET, PUT, DELETE) give PUT /users/me to "/users/{id}".
+ */
+static const axr__node_t *axr__find(const axr__node_t *n, const char *p, const char *end, int depth, int method)
 {
 	if (p >= end)
-		return axr__has_any_route(n) ? n : NULL;
+		return axr__serves(n, method) ? n : NULL;
 	if (depth > AXR_ROUTER_MAX_DEPTH)
 		return NULL;
 	const char *seg;
@@ -175,15 +189,43 @@ static const axr__node_t *axr__find(const axr__node_t *n, const char *p, const c
 	for (size_t i = 0; i < n->nchildren; i++) {
 		const axr__node_t *c = n->children[i];
 		if (c->segment_len == len && memcmp(c->segment, seg, len) == 0) {
-			const axr__node_t *found = axr__find(c, rest, end, depth + 1);
+			const axr__node_t *found = axr__find(c, rest, end, depth + 1, method);
 			if (found != NULL)
 				return found;
 			break;
 		}
 	}
 	if (n->param != NULL && len > 0)
-		return axr__find(n->param, rest, end, depth + 1);
+		return axr__find(n->param, rest, end, depth + 1, method);
 	return NULL;
+}
+
+/* The methods of every node the path matches (for 405's Allow). */
+static unsigned axr__allow(const axr__node_t *n, const char *p, const char *end, int depth)
+{
+	unsigned allow = 0;
+	if (p >= end) {
+		for (int i = 0; i < AXR_HTTP_METHOD_COUNT; i++) {
+			if (n->routes[i])
+				allow |= 1u << i;
+		}
+		return allow;
+	}
+	if (depth > AXR_ROUTER_MAX_DEPTH)
+		return 0;
+	const char *seg;
+	size_t len;
+	const char *rest = axr__next_segment(p, end, &seg, &len);
+	for (size_t i = 0; i < n->nchildren; i++) {
+		const axr__node_t *c = n->children[i];
+		if (c->segment_len == len && memcmp(c->segment, seg, len) == 0) {
+			allow |= axr__allow(c, rest, end, depth + 1);
+			break;
+		}
+	}
+	if (n->param != NULL && len > 0)
+		allow |= axr__allow(n->param, rest, end, depth + 1);
+	return allow;
 }
 
 /* Pairs the template's "{name}" segments with the path's segments. */
@@ -221,21 +263,20 @@ int axr_router_match(const axr_router_t *r, int method, const char *path, size_t
 	m->nparams = 0;
 	m->allow = 0;
 	m->index = -1;
-	const axr__node_t *n = axr__find(&r->root, start, end, 0);
-	if (n == NULL || !axr__has_any_route(n))
-		return AXR_ENOTFOUND;
-	int use = method;
-	if (method == AXR_HTTP_HEAD && n->routes[AXR_HTTP_HEAD] == NULL)
-		use = AXR_HTTP_GET;
-	if (method < 0 || method >= AXR_HTTP_METHOD_COUNT || n->routes[use] == NULL) {
-		for (int i = 0; i < AXR_HTTP_METHOD_COUNT; i++) {
-			if (n->routes[i])
-				m->allow |= 1u << i;
-		}
+	const axr__node_t *n = NULL;
+	if (method >= 0 && method < AXR_HTTP_METHOD_COUNT)
+		n = axr__find(&r->root, start, end, 0, method);
+	if (n == NULL) {
+		if (axr__find(&r->root, start, end, 0, -1) == NULL)
+			return AXR_ENOTFOUND;
+		m->allow = axr__allow(&r->root, start, end, 0);
 		if (m->allow & (1u << AXR_HTTP_GET))
 			m->allow |= 1u << AXR_HTTP_HEAD;
 		return AXR_EMETHOD;
 	}
+	int use = method;
+	if (method == AXR_HTTP_HEAD && n->routes[AXR_HTTP_HEAD] == NULL)
+		use = AXR_HTTP_GET;
 	m->route = n->routes[use];
 	m->index = n->index[use];
 	axr__bind_params(m->route, start, end, m);

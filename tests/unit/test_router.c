@@ -213,9 +213,23 @@ static void test_wrong_method_is_405_with_the_allowed_methods(void **state)
 	axr_router_allow_string(m.allow, allow, sizeof(allow));
 	assert_string_equal(allow, "GET, HEAD, POST, OPTIONS");
 
+	/* Allow names every route the path matches: /users/me's and /users/{id}'s. */
 	assert_int_equal(match(state, AXR_HTTP_POST, "/users/me", &m), AXR_EMETHOD);
 	axr_router_allow_string(m.allow, allow, sizeof(allow));
-	assert_string_equal(allow, "GET, HEAD");
+	assert_string_equal(allow, "GET, HEAD, PUT, DELETE");
+}
+
+/* "/users/me" serves GET only: PUT and DELETE of that path belong to
+ * "/users/{id}" with id "me" (the account service's PUT /users/me). */
+static void test_a_static_route_without_the_method_falls_back_to_the_parameter(void **state)
+{
+	axr_route_match_t m;
+	expect_route(state, AXR_HTTP_PUT, "/users/me", 4);
+	assert_int_equal(match(state, AXR_HTTP_PUT, "/users/me", &m), 0);
+	expect_param(&m, 0, "id", "me");
+	expect_route(state, AXR_HTTP_DELETE, "/users/me", 5);
+	expect_route(state, AXR_HTTP_GET, "/users/me", 2);
+	expect_route(state, AXR_HTTP_HEAD, "/users/me", 2);
 }
 
 static void test_allow_string_never_overflows_its_buffer(void **state)
@@ -346,6 +360,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_static_segment_wins_over_a_parameter, setup_users, teardown_router),
+		cmocka_unit_test_setup_teardown(test_a_static_route_without_the_method_falls_back_to_the_parameter,
+		                                setup_users, teardown_router),
 		cmocka_unit_test_setup_teardown(test_parameter_takes_the_segment_when_no_static_one_matches, setup_users,
 		                                teardown_router),
 		cmocka_unit_test_setup_teardown(test_backtracks_when_the_static_branch_dead_ends, setup_users,

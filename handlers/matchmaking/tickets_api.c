@@ -1,6 +1,7 @@
 /* tickets_api.c: POST /tickets, GET and DELETE /tickets/{id}: the generated handlers over the store. */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api.h"
 #include "err.h"
@@ -42,6 +43,14 @@ static int ticket_check(axr_request_t *req, const matchmaking_ticket_new_t *t)
 				char *msg = axr_arena_printf(req->arena, "criterion '%s' is listed twice", t->criteria[i].name);
 				return matchmaking_api_reject(req, AXR_EVALIDATION, path ? path : "/criteria",
 				                              msg ? msg : "a criterion is listed twice");
+			}
+	for (size_t i = 0; i < t->n_users; i++) /* uuids compare without case: the store lower-cases them */
+		for (size_t j = 0; j < i; j++)
+			if (strcasecmp(t->users[i], t->users[j]) == 0) {
+				char *path = axr_arena_printf(req->arena, "/users/%zu", i);
+				char *msg = axr_arena_printf(req->arena, "user '%s' is listed twice", t->users[i]);
+				return matchmaking_api_reject(req, AXR_EVALIDATION, path ? path : "/users",
+				                              msg ? msg : "a user is listed twice");
 			}
 	if ((int)t->n_users > t->team_max) {
 		char *msg = axr_arena_printf(req->arena, "a party of %zu players does not fit a team of at most %d",

@@ -116,6 +116,15 @@ static void on_created(int rc, ProtobufCMessage *out, axr_client_error_t *err, v
 		snprintf(s->all->why, sizeof s->all->why, "%s", it_e(rc, err));
 }
 
+/* `uid` in upper case into out[40]. */
+static void upper_uuid(const char *uid, char *out)
+{
+	snprintf(out, 40, "%s", uid);
+	for (char *c = out; *c; c++)
+		if (*c >= 'a' && *c <= 'f')
+			*c = (char)(*c - 'a' + 'A');
+}
+
 static int has(char *const *list, size_t n, const char *v)
 {
 	for (size_t i = 0; i < n; i++)
@@ -287,7 +296,15 @@ int main(void)
 	rc = matchmaking_client_create_ticket(game, &q.r, NULL, &t, arena, &err);
 	it_check(it_http(rc, &err, 400, "VALIDATION") && it_has_path(&err, "/teamSize") && strstr(err.errors[0].message, "party of 3"),
 	         "a-party-of-3-in-teams-of-2-is-400-at-/teamSize", "%s", it_e(rc, &err));
-	snprintf(sqlq, sizeof sqlq, "SELECT count(*) FROM ticket_member WHERE user_uid = '%s'", uids[16]);
+	char upper17[40];
+	upper_uuid(uids[17], upper17);
+	const char *twice[2] = {uids[17], upper17};
+	req_init(&q, NULL, 1, "2");
+	req_users(&q, 2, twice);
+	rc = matchmaking_client_create_ticket(game, &q.r, NULL, &t, arena, &err);
+	it_check(it_http(rc, &err, 400, "VALIDATION") && it_has_path(&err, "/users/1") && strstr(err.errors[0].message, "twice"),
+	         "one-user-listed-twice-in-two-cases-is-400-at-/users/1-listed-twice", "%s", it_e(rc, &err));
+	snprintf(sqlq, sizeof sqlq, "SELECT count(*) FROM ticket_member WHERE user_uid IN ('%s', '%s')", uids[16], uids[17]);
 	it_check(it_sql_num(db, sqlq) == 0, "refused-tickets-queued-nothing", "%s", it_sql(db, sqlq));
 
 	/* ---- permissions ---- */
@@ -301,10 +318,7 @@ int main(void)
 	it_check(it_http(rc, &err, 403, "FORBIDDEN") && it_has_path(&err, "/users"), "a-player-queueing-someone-else-is-403-at-/users",
 	         "%s", it_e(rc, &err));
 	char upper[40];
-	snprintf(upper, sizeof upper, "%s", uids[16]);
-	for (char *c = upper; *c; c++)
-		if (*c >= 'a' && *c <= 'f')
-			*c = (char)(*c - 'a' + 'A');
+	upper_uuid(uids[16], upper);
 	const char *self[1] = {upper};
 	req_init(&q, "solo-wait", 1, "5");
 	req_users(&q, 1, self);

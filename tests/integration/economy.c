@@ -616,8 +616,12 @@ int main(void)
 	if (rc == 0)
 		snprintf(over, sizeof over, "%s", tx->uid);
 	rc = update(b, over, 0, -1, 1, NULL, &tx, &err);
-	it_check(it_http(rc, &err, 409, "INSUFFICIENT_FUNDS") && rc == AXR_ECONFLICT && err.message && strstr(err.message, coin),
-	         "an-overdraft-is-409-insufficient-funds-naming-the-resource", "%s", it_e(rc, &err));
+	char want_msg[256];
+	snprintf(want_msg, sizeof want_msg, "owner %s has 90 of resource %s and needs 1000", UID_A, coin);
+	it_check(it_http(rc, &err, 409, "INSUFFICIENT_FUNDS") && rc == AXR_ECONFLICT && strcmp(err.message, want_msg) == 0 &&
+	             err.n_errors == 0 && err.request_id && tx == NULL,
+	         "an-overdraft-is-409-insufficient-funds-with-the-balance-and-the-need-in-its-message", "%s; want message '%s'",
+	         it_e(rc, &err), want_msg);
 	rc = economy_client_get_transaction(b, over, NULL, &tx, arena, &err);
 	it_check(rc == 0 && strcmp(tx->status, "FAILED") == 0 && tx->failure_code &&
 	             strcmp(tx->failure_code, "INSUFFICIENT_FUNDS") == 0 && tx->failure_reason,

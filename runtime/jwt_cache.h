@@ -12,8 +12,9 @@
  * Steady traffic presents the same token again and again; the cache lets it
  * skip the signature check. A cache belongs to one verifier (it is created
  * with it, so a token accepted for one audience can never be a hit for
- * another). Entries are keyed by SHA-256 of the exact token bytes, hold a
- * copy of the verified claims, and live until the token's `exp` (never
+ * another). Entries hold a copy of the exact token bytes (a hit needs all
+ * of them to match; a keyed SipHash of them only picks the shard and the
+ * bucket), a copy of the verified claims, and live until the token's `exp` (never
  * beyond it, and without the leeway: after `exp` the token goes through the
  * full verification again, which applies the leeway). Only tokens that
  * verified are stored; a rejected token costs a full verification each time.

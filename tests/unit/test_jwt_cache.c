@@ -157,6 +157,32 @@ static void test_a_miss_for_other_tokens_and_no_claims_needed(void **state)
 	axr_jwt_cache_free(c);
 }
 
+static void test_a_hit_needs_every_byte_of_the_cached_token(void **state)
+{
+	axr_jwt_cache_t *c = cache_of(16, 4);
+	char *t = token("user-1", NOW + 600);
+	size_t n = strlen(t);
+	char *tampered = strdup(t), *shorter = strndup(t, n - 1);
+
+	(void)state;
+	assert_non_null(tampered);
+	assert_non_null(shorter);
+	tampered[n - 2] = tampered[n - 2] == 'A' ? 'B' : 'A'; /* same length, other signature */
+	assert_int_equal(verify(c, t, NOW, NULL), 0);
+	assert_int_equal(verify(c, tampered, NOW, NULL), AXR_EUNAUTHORIZED);
+	assert_int_equal(verify(c, shorter, NOW, NULL), AXR_EUNAUTHORIZED);
+	if (stats(c).hits != 0)
+		print_error("hits %llu, want 0: a token that is not the cached one was a hit\n",
+		            (unsigned long long)stats(c).hits);
+	assert_int_equal(stats(c).hits, 0);
+	assert_int_equal(stats(c).misses, 3);
+	assert_int_equal(verify(c, t, NOW, NULL), 0);
+	assert_int_equal(stats(c).hits, 1);
+	free(tampered);
+	free(shorter);
+	axr_jwt_cache_free(c);
+}
+
 static void test_rejected_tokens_are_never_cached(void **state)
 {
 	axr_jwt_cache_t *c = cache_of(16, 4);
@@ -346,6 +372,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_second_verification_is_a_hit_with_the_same_claims),
 		cmocka_unit_test(test_a_miss_for_other_tokens_and_no_claims_needed),
+		cmocka_unit_test(test_a_hit_needs_every_byte_of_the_cached_token),
 		cmocka_unit_test(test_rejected_tokens_are_never_cached),
 		cmocka_unit_test(test_entry_expires_at_exp_and_never_later),
 		cmocka_unit_test(test_least_recently_used_entry_is_evicted),

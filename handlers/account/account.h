@@ -136,6 +136,16 @@ const axr_jwk_t *account_signing_key(const account_t *acc);
  */
 int account_bootstrap_admin(account_t *acc, axr_db_t *db, bool *created);
 
+/*
+ * Makes what the account service needs beside the generated tables: a unique
+ * index on lower(name), so that names are unique whatever their case ("Alice"
+ * and "alice" are one login; the name keeps the case it was given). Run at
+ * start-up after the migrations (replicas one after the other). Returns 0;
+ * AXR_ECONFLICT when names differing only in case already exist (logged with
+ * what to do), or the database's error.
+ */
+int account_schema_ensure(axr_db_t *db);
+
 /* ---- sign-up and log-in ---------------------------------------------- */
 
 typedef struct account_registration {

@@ -19,7 +19,7 @@ typedef struct account__bootstrap_tx {
 static int account__admin_lookup(axr_db_t *db, account__bootstrap_tx_t *tx)
 {
 	static const char sql[] = "SELECT coalesce(roles, '[]'::jsonb) ? 'admin' FROM " ACCOUNT_USER_TABLE
-	                          " WHERE name = $1";
+	                          " WHERE lower(name) = lower($1)";
 	axr_db_result_t *r = NULL;
 	int rc = account__exec(db, "account:admin:find", sql, 1, &tx->acc->cfg.admin_name, &r);
 
@@ -109,5 +109,31 @@ int account_bootstrap_admin(account_t *acc, axr_db_t *db, bool *created)
 		*created = rc == 0 && tx.created;
 	sodium_memzero(hash, sizeof hash);
 	axr_arena_free(tx.arena);
+	return rc;
+}
+
+static int account__schema_body(axr_db_t *db, void *ctx)
+{
+	(void)ctx;
+	int rc = account__exec(db, NULL, "SELECT pg_advisory_xact_lock(hashtext('axr:account:schema'))", 0, NULL, NULL);
+	if (rc == 0)
+		rc = account__exec(db, NULL,
+		                   "CREATE UNIQUE INDEX IF NOT EXISTS user_name_lower_key ON " ACCOUNT_USER_TABLE
+		                   " (lower(name))",
+		                   0, NULL, NULL);
+	return rc;
+}
+
+int account_schema_ensure(axr_db_t *db)
+{
+	int rc = axr_db_tx_run(db, AXR_DB_READ_COMMITTED, account__schema_body, NULL, 3);
+	if (rc == AXR_EEXISTS || rc == AXR_ECONFLICT) {
+		axr_log_error("account: some user names differ only in case (%s); rename all but one of each"
+		              " before this version starts: names are unique whatever their case",
+		              axr_db_last_error(db)->message);
+		return AXR_ECONFLICT;
+	}
+	if (rc != 0)
+		axr_log_error("account: cannot create the index on lower(name): %s", axr_db_last_error(db)->message);
 	return rc;
 }

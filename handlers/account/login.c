@@ -73,7 +73,7 @@ static int account__find_login(axr_db_t *db, const char *login, bool by_email, a
 {
 	static const char *const sql[2] = {
 	    "SELECT " ACCOUNT_USER_COLUMNS ", p.hash FROM " ACCOUNT_USER_TABLE " u"
-	    " LEFT JOIN account_password p ON p.user_uid = u.uid WHERE u.name = $1",
+	    " LEFT JOIN account_password p ON p.user_uid = u.uid WHERE lower(u.name) = lower($1)",
 	    "SELECT " ACCOUNT_USER_COLUMNS ", p.hash FROM " ACCOUNT_USER_TABLE " u"
 	    " LEFT JOIN account_password p ON p.user_uid = u.uid WHERE u.email = $1",
 	};

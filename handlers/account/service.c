@@ -85,7 +85,7 @@ static int account__service_init(const axr_config_t *cfg, void *ctx)
 		return 0;
 	}
 	account__svc.database_url = cfg->database_url;
-	if ((rc = axr_db_new(cfg->database_url, NULL, &db)) == 0)
+	if ((rc = axr_db_new(cfg->database_url, NULL, &db)) == 0 && (rc = account_schema_ensure(db)) == 0)
 		rc = account_bootstrap_admin(account__svc.acc, db, &created);
 	axr_db_free(db);
 	if (rc != 0) {

@@ -148,7 +148,7 @@ done:
 const char *account__unique_field(const axr_db_t *db)
 {
 	const char *c = axr_db_last_error(db)->constraint;
-	if (strcmp(c, "user_name_key") == 0)
+	if (strcmp(c, "user_name_key") == 0 || strcmp(c, "user_name_lower_key") == 0)
 		return "/name";
 	if (strcmp(c, "user_email_key") == 0)
 		return "/email";

@@ -91,7 +91,7 @@ static inline int acct_setup(const char *tag)
 	memset(&F, 0, sizeof F);
 	F.now = ACCT_T0;
 	if (axr_test_db_create(&F.tdb, "axr_t_acct", tag, NULL) != 0 || acct_migrate(F.tdb.url) != 0 ||
-	    axr_db_new(F.tdb.url, NULL, &F.db) != 0)
+	    axr_db_new(F.tdb.url, NULL, &F.db) != 0 || account_schema_ensure(F.db) != 0)
 		return -1;
 	if (account_config_load(&F.cfg, err, sizeof err) != 0) {
 		fprintf(stderr, "config: %s\n", err);

@@ -82,6 +82,26 @@ static void test_register_taken_name_or_email_names_the_field(void **state)
 	assert_int_equal(acct_scalar("SELECT count(*) FROM account_refresh_family"), 1);
 }
 
+/* "Dave" and "dave" are one login: a second sign-up differing only in case is
+ * a 409 on /name, and the password log-in takes the name in any case. */
+static void test_names_are_unique_and_log_in_whatever_their_case(void **state)
+{
+	(void)state;
+	account_session_t s;
+	account_problem_t p = {0};
+	acct_register("Dave", "dave@example.com", "password-one");
+
+	account_registration_t other_case = {.name = "dAVE", .email = "dave2@example.com", .password = "password-two"};
+	assert_rc(AXR_EEXISTS, account_user_register(F.acc, F.db, &other_case, F.arena, &s, &p));
+	assert_string_equal(p.field, "/name");
+	assert_int_equal(acct_scalar("SELECT count(*) FROM \"user\" WHERE lower(name) = 'dave'"), 1);
+
+	memset(&p, 0, sizeof p);
+	assert_rc(0, account_login_password(F.acc, F.db, "DAVE", "password-one", "127.0.0.1", F.arena, &s, &p));
+	assert_non_null(s.token);
+	assert_string_equal(s.user.name, "Dave");
+}
+
 static void test_register_refuses_bad_input_naming_the_field(void **state)
 {
 	(void)state;
@@ -243,6 +263,7 @@ int main(void)
 	    ACCT_TEST(test_register_creates_user_and_logs_it_in),
 	    ACCT_TEST(test_register_never_stores_the_password_in_clear),
 	    ACCT_TEST(test_register_taken_name_or_email_names_the_field),
+	    ACCT_TEST(test_names_are_unique_and_log_in_whatever_their_case),
 	    ACCT_TEST(test_register_refuses_bad_input_naming_the_field),
 	    ACCT_TEST(test_issued_token_carries_current_roles),
 	    ACCT_TEST(test_jwks_serves_the_public_key_only),

@@ -197,7 +197,8 @@ struct axr_redis {
 	axr_redis_options_t opt;
 	redisContext *c;
 	bool down;               /* a connection failed or broke and is not back */
-	int failures;            /* consecutive failed connection attempts */
+	int failures;            /* consecutive failures: connects, and PUBLISHes that timed out
+	                          * (reset by a PUBLISH that succeeds) */
 	int64_t next_attempt_ms; /* monotonic: no attempt before this while down */
 	uint64_t rng;
 	char error[256];
@@ -342,7 +343,8 @@ static int axr__redis_ensure(axr_redis_t *r)
 	axr__redis_count(AXR__REDIS_PUB_CONNECTS);
 	axr__redis_record_outcome(true, NULL);
 	r->down = false;
-	r->failures = 0;
+	/* failures stays: a frozen redis still completes the TCP connect (the
+	 * kernel answers for it), so only a PUBLISH that succeeds proves it up. */
 	return 0;
 }
 
@@ -365,8 +367,19 @@ int axr_redis_publish(axr_redis_t *r, const char *channel, const void *data, siz
 		axr__redis_drop(r);
 		axr__redis_record_outcome(false, r->error);
 		r->down = true;
-		r->failures = 0;
-		r->next_attempt_ms = 0;
+		if (timed_out) {
+			/* redis is there but does not answer (stopped, overloaded): wait
+			 * out a growing backoff instead of paying command_timeout_ms on
+			 * every publish of every request. */
+			r->failures++;
+			r->next_attempt_ms = axr__redis_now_ms() + axr__redis_backoff(&r->rng, r->failures,
+			                                                               r->opt.backoff_min_ms,
+			                                                               r->opt.backoff_max_ms);
+		} else {
+			/* Broken (e.g. redis restarted): reconnect at once. */
+			r->failures = 0;
+			r->next_attempt_ms = 0;
+		}
 		axr__redis_count(AXR__REDIS_PUBLISH_FAILURES);
 		return AXR_EUNAVAILABLE;
 	}
@@ -377,6 +390,7 @@ int axr_redis_publish(axr_redis_t *r, const char *channel, const void *data, siz
 		return AXR_EUNAVAILABLE;
 	}
 	freeReplyObject(reply);
+	r->failures = 0;
 	axr__redis_count(AXR__REDIS_PUBLISHED);
 	return 0;
 }

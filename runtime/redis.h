@@ -55,7 +55,12 @@ void axr_redis_free(axr_redis_t *r);
  * sent (no connection, connection broke, command_timeout_ms passed, or an
  * error reply), AXR_EINVAL for bad arguments. While the publisher waits out
  * its reconnect backoff it fails at once without touching the network; the
- * longest a call can block is connect_timeout_ms + command_timeout_ms.
+ * longest a call can block is connect_timeout_ms + command_timeout_ms. A
+ * broken connection is reopened by the next call; after a PUBLISH that got
+ * no reply within command_timeout_ms (redis stopped or frozen) the publisher
+ * backs off (backoff_min_ms doubling up to backoff_max_ms, reset by the next
+ * PUBLISH that succeeds), so a silent redis costs a worker at most one
+ * command_timeout_ms per backoff period, not one per publish.
  * Every outcome is counted in the health view.
  */
 int axr_redis_publish(axr_redis_t *r, const char *channel, const void *data, size_t len);

@@ -4,10 +4,14 @@
 # answering every request with 2xx and counts the events it could not publish in /metrics
 # (axr_bus_publish_failures_total); the notification service's subscription comes back by itself:
 # a websocket opened before the outage (and kept open through it) receives the event of an entry
-# written after the restart.
+# written after the restart. Then redis is frozen (SIGSTOP) for DRILL_REDIS_FREEZE seconds (4):
+# a redis that accepts connections but never answers must not stall the writes (each publisher
+# backs off after a timed-out PUBLISH), and the websocket gets events again after the thaw.
 . "$(dirname "$0")/lib.sh"
 
 OUTAGE=${DRILL_REDIS_OUTAGE:-6}
+FREEZE=${DRILL_REDIS_FREEZE:-4}
+RATE=${DRILL_RATE:-300}
 RAWHTTP=$BUILD/tools/rawhttp
 [ -x "$RAWHTTP" ] || setup_fail "$RAWHTTP is missing (run make)"
 USER_UID=0d0d0d0d-0000-4000-8000-000000000003
@@ -41,12 +45,26 @@ wait_delivered() {
 	return 1
 }
 
+# first_delivery PREFIX: one entry PREFIX-N every 0.2 s until the websocket gets one (10 s at
+# most); prints its N (nothing when none arrived).
+first_delivery() {
+	_i=0
+	while [ $_i -lt 50 ]; do
+		entry "$1-$_i" >/dev/null
+		if wait_delivered "$1-$_i" 2; then
+			echo "$_i"
+			return 0
+		fi
+		_i=$((_i + 1))
+	done
+}
+
 # The websocket: a raw RFC 6455 handshake, held open for the whole drill; the server's frames
 # are unmasked, so the JSON of each event is readable in the bytes.
 "$RAWHTTP" -t 120000 "$(svc_port notif)" "GET /notifications HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nAuthorization: Bearer $TOK\r\n\r\n" \
 	>"$T/ws.out" 2>"$T/ws.err" &
 WS_PID=$!
-EXTRA_CLEANUP='kill $WS_PID 2>/dev/null'
+EXTRA_CLEANUP='kill $WS_PID 2>/dev/null; kill -CONT $(cat "$T/stack/redis/redis.pid") 2>/dev/null'
 
 begin "websocket-receives-an-event-before-the-outage"
 n=0
@@ -57,7 +75,7 @@ wait_delivered drill-before 50 || fail "the event of drill-before did not arrive
 end_case
 
 failures_before=$(metric gb axr_bus_publish_failures_total)
-load_start load "$GB" -c 8 -R "${DRILL_RATE:-300}" -t 10000 -H "Authorization: Bearer $TOK" \
+load_start load "$GB" -c 8 -R "$RATE" -t 10000 -H "Authorization: Bearer $TOK" \
 	-r 'POST /entries {"message":"drill load {seq}"}' -r 'GET /entries?limit=5' -r 'GET /entries?limit=5'
 sleep 2
 
@@ -72,17 +90,7 @@ failures_during=$(metric gb axr_bus_publish_failures_total)
 sh "$STACK" redis-start "$T/stack" "$REDIS_PORT" || setup_fail "redis did not start again"
 t_up=$(now_ms)
 
-# After the restart: one entry every 0.2 s until the websocket gets one (10 s at most).
-i=0
-got=""
-while [ $i -lt 50 ]; do
-	entry "drill-after-$i" >/dev/null
-	if wait_delivered "drill-after-$i" 2; then
-		got=$i
-		break
-	fi
-	i=$((i + 1))
-done
+got=$(first_delivery drill-after)
 t_delivered=$(now_ms)
 sleep 1
 failures_1=$(metric gb axr_bus_publish_failures_total)
@@ -90,10 +98,21 @@ published_1=$(metric gb axr_bus_published_total)
 sleep 2
 failures_2=$(metric gb axr_bus_publish_failures_total)
 published_2=$(metric gb axr_bus_published_total)
+
+# The freeze: redis's process stops; connects still complete (the kernel answers), nothing else.
+redis_pid=$(cat "$T/stack/redis/redis.pid")
+kill -STOP "$redis_pid"
+t_frozen=$(now_ms)
+sleep "$FREEZE"
+t_thaw=$(now_ms)
+kill -CONT "$redis_pid"
+got_thawed=$(first_delivery drill-thawed)
+t_delivered_thawed=$(now_ms)
 load_stop load
 kill "$WS_PID" 2>/dev/null
 echo "# load: $(lg_line load)"
 echo "# redis down for $(((t_up - t_stopped) / 1000)) s; sent while down: $(ev_between load "$t_stopped" "$t_up")"
+echo "# redis frozen for $(((t_thaw - t_frozen) / 1000)) s; sent and answered while frozen: $(ev_within load "$t_frozen" "$t_thaw")"
 
 begin "every-request-answers-2xx-while-redis-is-down-and-after"
 want "answers other than 2xx" "$(awk '$2 !~ /^2/' "$T/load.ev" | wc -l | tr -d ' ')" 0
@@ -123,6 +142,20 @@ begin "the-same-websocket-receives-events-again-after-the-restart"
 [ -z "$got" ] || echo "# first delivery $((t_delivered - t_up)) ms after the restart (entry $got)"
 delivered drill-during && fail "the event of drill-during was delivered although redis was down"
 kill -0 "$(svc_pid notif)" 2>/dev/null || fail "the notification service exited"
+end_case
+
+begin "a-frozen-redis-does-not-stall-the-writes"
+frozen_answered=$(awk -v a="$t_frozen" -v b="$t_thaw" '$1 >= a && $1 + $3 < b && $2 ~ /^2/' "$T/load.ev" | wc -l | tr -d ' ')
+frozen_slowest=$(awk -v a="$t_frozen" -v b="$t_thaw" '$1 >= a && $1 < b && $3 > m { m = $3 } END { printf "%d\n", m }' "$T/load.ev")
+# Without the publishers' backoff every write waited command_timeout_ms (500 ms) per channel (3):
+# 1.5 s each, and the 4 workers managed a few requests per second.
+want_le "slowest answer to a request sent while frozen (ms)" "$frozen_slowest" 1200
+want_ge "2xx answers while frozen (a quarter of the offered load)" "$frozen_answered" $((RATE * FREEZE / 4))
+end_case
+
+begin "the-same-websocket-receives-events-again-after-the-thaw"
+[ -n "$got_thawed" ] || fail "no event written after the thaw reached the websocket within 10 s"
+[ -z "$got_thawed" ] || echo "# first delivery $((t_delivered_thawed - t_thaw)) ms after the thaw (entry $got_thawed)"
 end_case
 
 acked_case 100 "$(sh "$STACK" pg-url "$PG_PORT" axr_drill_guestbook)" "SELECT uid FROM entry" load

@@ -22,6 +22,24 @@ enum { AXR__TIMER_NONE, AXR__TIMER_IDLE, AXR__TIMER_HEAD, AXR__TIMER_BODY, AXR__
 
 #define AXR__READ_CHUNK 16384
 
+/*
+ * Request bytes held in the input buffers of all connections (heads and
+ * bodies not yet handed to a handler), process-wide. Each connection may
+ * hold a whole body (AXR_MAX_BODY) before its handler runs, so without a
+ * cap 1,000 clients sending 1 MiB bodies they never finish held 0.9 GB
+ * until the body deadline. Once the total is over AXR__BUFFER_BUDGET_BODIES
+ * bodies' worth, a connection that holds more than a head's worth and
+ * sends more is answered 503 + Retry-After and closed (load shedding);
+ * connections holding less, such as health probes, are never shed.
+ */
+#define AXR__BUFFER_BUDGET_BODIES 64
+static atomic_long axr__buffered;
+
+static void axr__in_released(size_t n)
+{
+	atomic_fetch_sub(&axr__buffered, (long)n);
+}
+
 static void axr__conn_process(axr__conn_t *c);
 static void axr__conn_upgraded(axr__conn_t *c);
 
@@ -77,6 +95,7 @@ void axr__conn_close(axr__conn_t *c)
 	event_free(c->wev);
 	event_free(c->timer);
 	close(c->fd);
+	axr__in_released(c->in.len);
 	axr_buf_free(&c->in);
 	axr_buf_free(&c->out);
 	axr_arena_free(c->arena);
@@ -205,6 +224,7 @@ static int axr__conn_on_head(axr__conn_t *c, const axr_http_head_t *h)
 	if (!has_body) {
 		/* Nothing follows the head: drop it now, so that an answer given
 		 * right here leaves the connection ready for the next request. */
+		axr__in_released(h->head_len);
 		axr_buf_consume(&c->in, h->head_len);
 		c->head_len = 0;
 	}
@@ -296,6 +316,7 @@ static int axr__conn_body(axr__conn_t *c)
 		req->body = body;
 		req->body_len = body_len;
 	}
+	axr__in_released(c->head_len + consumed);
 	axr_buf_consume(&c->in, c->head_len + consumed);
 	c->head_len = 0;
 	return 1;
@@ -363,6 +384,7 @@ static void axr__conn_written(axr__conn_t *c)
 	if (c->close_after || !c->keep_alive || atomic_load(&c->io->srv->draining)) {
 		shutdown(c->fd, SHUT_WR);
 		c->state = AXR__CONN_LINGER;
+		axr__in_released(c->in.len);
 		axr_buf_clear(&c->in);
 		axr__reading(c, 1);
 		axr__timer_arm(c, AXR__TIMER_LINGER, AXR__LINGER_MS);
@@ -389,6 +411,7 @@ static void axr__conn_upgraded(axr__conn_t *c)
 	if (c->state == AXR__CONN_UPGRADED && c->in.len > 0 && !c->closing) {
 		c->up_ops->on_data(c, c->up_ctx, (const uint8_t *)c->in.data, c->in.len);
 	}
+	axr__in_released(c->in.len);
 	axr_buf_free(&c->in);
 }
 
@@ -497,6 +520,7 @@ static void axr__on_read(evutil_socket_t fd, short what, void *arg)
 		if (n > 0) {
 			c->in.len += (size_t)n;
 			c->in.data[c->in.len] = '\0';
+			atomic_fetch_add(&axr__buffered, (long)n);
 			if ((size_t)n < room)
 				break;
 			continue;
@@ -506,6 +530,12 @@ static void axr__on_read(evutil_socket_t fd, short what, void *arg)
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
 		axr__conn_close(c); /* EOF or error */
+		return;
+	}
+	const axr_config_t *cfg = c->io->srv->cfg;
+	if (c->in.len > (size_t)cfg->max_header && (c->state == AXR__CONN_HEAD || c->state == AXR__CONN_BODY) &&
+	    atomic_load(&axr__buffered) > AXR__BUFFER_BUDGET_BODIES * cfg->max_body) {
+		axr__early_error(c, 503, "too many request bytes buffered, retry later");
 		return;
 	}
 	axr__conn_process(c);

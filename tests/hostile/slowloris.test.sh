@@ -112,6 +112,40 @@ end_case
 sed -n 's/^\(head\|idle\|body\) /# direct wave 1: &/p' "$T/direct.out"
 echo "# direct: GET /status p50 ${direct_p50} ms, max ${direct_max} ms; VmRSS ${rss_before} kB before, ${rss_during} kB during, ${rss_after} kB after two waves"
 
+# ---- bodies pushed at once -----------------------------------------------------------------
+# 300 clients each send 1 MiB of a body they never finish (POST /validate, AXR_MAX_BODY 1m): the
+# service buffers at most 64 bodies' worth in all and answers the rest 503 + Retry-After (it
+# held 0.9 GB for 999 such clients before), while small requests go on being served.
+server_stop >/dev/null
+server_start bursts AXR_BODY_TIMEOUT=10s AXR_THREADS=2 || finish
+burst_rss_before=$(rss_kb "$PID")
+"$SLOWLORIS" -n 300 -m body -p /validate -L 1048576 -b 1048000 -d 1000 -H 5000 "$PORT" >"$T/burst.out" 2>&1 &
+ATTACK=$!
+PIDS="$PIDS $ATTACK"
+slowloris_wait_held "$T/burst.out" >/dev/null
+sleep 0.5
+burst_rss_during=$(rss_kb "$PID")
+
+begin bodies_pushed_at_once_are_shed_with_503_beyond_64_bodies_buffered
+{
+	printf 'POST /validate HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 300000\r\n\r\n'
+	head -c 200000 /dev/zero | tr '\0' ' '
+} >"$T/body200k"
+raw -t 3000 -f "$T/body200k"
+want_json_error 503 SERVICE_UNAVAILABLE
+want "Retry-After" "$(header Retry-After)" 1
+want_closed
+want "GET /status" "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$PORT/status")" 200
+want_between "VmRSS growth with 300 x 1 MiB pushed (KiB; before $burst_rss_before)" \
+	$((burst_rss_during - burst_rss_before)) 0 163840
+wait "$ATTACK"
+want_between "connections answered 503" "$(sed -n 's/.*status=503:\([0-9]*\).*/\1/p' "$T/burst.out")" 200 300
+end_case
+sed -n 's/^body /# bursts: &/p' "$T/burst.out"
+echo "# bursts: VmRSS ${burst_rss_before} kB before, ${burst_rss_during} kB with 300 clients pushing 1 MiB each"
+SVC_PORT=$PORT
+SVC_PID=$PID
+
 # ---- through the gateway -------------------------------------------------------------------
 # nginx.conf: client_header_timeout 10s (the whole head), client_body_timeout 30s (between two
 # reads: a trickle never trips it), limit_conn 256 and limit_req per client address. The

@@ -43,6 +43,8 @@
  *   -H MS    run at most this long (default 15000)
  *   -p PATH  request path for head and body (default /echo)
  *   -L N     Content-Length that body connections announce (default 60000)
+ *   -b N     body connections send N bytes of the body at once, then trickle
+ *            (default 0: to see how much a server buffers per connection)
  *   -s ADDR  bind the connections to source addresses from ADDR on (an IPv4
  *            loopback address such as 127.1.0.1), each next one one higher,
  *            as if each came from another client
@@ -93,7 +95,8 @@ static int slow_send_all(int fd, const char *p, size_t n)
 
 /* Connects (blocking, so the count of held connections is exact), sends the
  * opening bytes of its kind, then makes the socket non-blocking. */
-static int slow_open(slow_conn_t *c, int port, const struct in_addr *src, const char *path, long body_len)
+static int slow_open(slow_conn_t *c, int port, const struct in_addr *src, const char *path, long body_len,
+                     long burst)
 {
 	char opening[512];
 	int n = 0;
@@ -120,6 +123,16 @@ static int slow_open(slow_conn_t *c, int port, const struct in_addr *src, const 
 		             path, body_len);
 	if (n > 0 && slow_send_all(c->fd, opening, (size_t)n) != 0)
 		return -1;
+	if (c->kind == SLOW_BODY && burst > 0) {
+		static char zeros[65536];
+		for (long left = burst; left > 0;) {
+			size_t k = left < (long)sizeof(zeros) ? (size_t)left : sizeof(zeros);
+			memset(zeros, ' ', k); /* JSON whitespace */
+			if (slow_send_all(c->fd, zeros, k) != 0)
+				return -1;
+			left -= (long)k;
+		}
+	}
 	fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
 	return 0;
 }
@@ -209,8 +222,8 @@ int main(int argc, char **argv)
 	int n = 999, mode = -1, opt;
 	double interval = 500, hold = 15000;
 	const char *path = "/echo", *src_text = NULL;
-	long body_len = 60000;
-	while ((opt = getopt(argc, argv, "n:m:d:H:p:L:s:")) != -1) {
+	long body_len = 60000, burst = 0;
+	while ((opt = getopt(argc, argv, "n:m:d:H:p:L:s:b:")) != -1) {
 		switch (opt) {
 		case 'n': n = atoi(optarg); break;
 		case 'm':
@@ -225,6 +238,7 @@ int main(int argc, char **argv)
 		case 'p': path = optarg; break;
 		case 'L': body_len = atol(optarg); break;
 		case 's': src_text = optarg; break;
+		case 'b': burst = atol(optarg); break;
 		default: goto usage;
 		}
 	}
@@ -250,7 +264,7 @@ int main(int argc, char **argv)
 		slow_conn_t *c = &conns[i];
 		c->kind = mode >= 0 ? mode : i % SLOW_KINDS;
 		struct in_addr a = {.s_addr = htonl(ntohl(src.s_addr) + (uint32_t)i)};
-		if (slow_open(c, port, src_text ? &a : NULL, path, body_len) != 0) {
+		if (slow_open(c, port, src_text ? &a : NULL, path, body_len, burst) != 0) {
 			fprintf(stderr, "slowloris: connection %d: %s\n", i, strerror(errno));
 			if (c->fd >= 0)
 				close(c->fd);
@@ -303,6 +317,6 @@ int main(int argc, char **argv)
 	free(conns);
 	return opened == n ? 0 : 1;
 usage:
-	fprintf(stderr, "usage: slowloris [-n N] [-m head|idle|body|mix] [-d MS] [-H MS] [-p PATH] [-L N] [-s ADDR] PORT\n");
+	fprintf(stderr, "usage: slowloris [-n N] [-m head|idle|body|mix] [-d MS] [-H MS] [-p PATH] [-L N] [-b N] [-s ADDR] PORT\n");
 	return 2;
 }

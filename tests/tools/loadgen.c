@@ -53,6 +53,9 @@
  *   -S N      loopback only: connection i connects from 127.0.0.(2 + i mod N),
  *             so a gateway's per-address rate limit sees N clients
  *   -s FILE   stop once FILE exists
+ *   -i SECS   every SECS seconds, one progress line on stderr: "t=S sent=N
+ *             2xx=N 4xx=N 5xx=N conn_errors=N timeouts=N max_ms=N" for that
+ *             interval (for soaks: drift shows up without waiting for the end)
  *   -o FILE   write the summary here instead of stdout
  *   -e FILE   events: one line per request, "SENT_MS STATUS LATENCY_MS METHOD
  *             SEQ", SENT_MS wall-clock milliseconds since the epoch, STATUS the
@@ -106,6 +109,9 @@ typedef struct stats {
 	unsigned long status[600];
 	unsigned long lat[LAT_BUCKETS];
 	long lat_max;
+	/* the current -i interval */
+	unsigned long i_sent, i_class[6], i_conn_errors, i_timeouts;
+	long i_lat_max;
 } stats_t;
 
 static struct {
@@ -124,6 +130,7 @@ static struct {
 	long backoff_ms;
 	int sources;
 	bool retry;
+	long interval_s;
 	const char *stop_file;
 	FILE *events;
 	FILE *acks;
@@ -269,6 +276,10 @@ static void record(conn_t *c, const char *status_word, int status, bool retry_af
 	st.lat[lat < LAT_BUCKETS ? lat : LAT_BUCKETS - 1]++;
 	if (lat > st.lat_max)
 		st.lat_max = lat;
+	if (status > 0)
+		st.i_class[status / 100]++;
+	if (lat > st.i_lat_max)
+		st.i_lat_max = lat;
 	if (g.events) {
 		if (status > 0)
 			fprintf(g.events, "%lld %d %ld %s %lu\n", (long long)c->sent_wall_ms, status, lat,
@@ -294,9 +305,9 @@ static void fail_request(conn_t *c, bool timeout)
 		return;
 	}
 	if (timeout)
-		st.timeouts++;
+		st.timeouts++, st.i_timeouts++;
 	else
-		st.conn_errors++;
+		st.conn_errors++, st.i_conn_errors++;
 	record(c, timeout ? "timeout" : "conn", 0, false);
 	conn_close(c);
 	c->state = C_BACKOFF;
@@ -569,6 +580,7 @@ static void next_request(conn_t *c)
 	else
 		append(&c->out, &c->out_len, &c->out_cap, "\r\n");
 	st.sent++;
+	st.i_sent++;
 	c->started_ms = now;
 	c->sent_wall_ms = wall_ms();
 	c->wake_ms = now + g.timeout_ms;
@@ -709,7 +721,7 @@ int main(int argc, char **argv)
 	g.duration_s = 10;
 	g.timeout_ms = 10000;
 	g.backoff_ms = 50;
-	while ((opt = getopt(argc, argv, "u:r:H:c:d:R:t:b:S:ys:o:e:a:h")) != -1) {
+	while ((opt = getopt(argc, argv, "u:r:H:c:d:R:t:b:S:yi:s:o:e:a:h")) != -1) {
 		switch (opt) {
 		case 'u': url = optarg; break;
 		case 'r': add_mix(optarg); break;
@@ -727,20 +739,21 @@ int main(int argc, char **argv)
 		case 'b': g.backoff_ms = atol(optarg); break;
 		case 'S': g.sources = atoi(optarg); break;
 		case 'y': g.retry = true; break;
+		case 'i': g.interval_s = atol(optarg); break;
 		case 's': g.stop_file = optarg; break;
 		case 'o': out_path = optarg; break;
 		case 'e': g.events = open_out(optarg); break;
 		case 'a': g.acks = open_out(optarg); break;
 		default:
 			fprintf(stderr, "usage: loadgen -u URL -r 'METHOD PATH [BODY]'... [-H HDR] [-c N] [-d SECS]"
-			                " [-R RATE] [-t MS] [-b MS] [-S N] [-y] [-s STOPFILE] [-o OUT] [-e EVENTS] [-a ACKS]\n");
+			                " [-R RATE] [-t MS] [-b MS] [-S N] [-y] [-i SECS] [-s STOPFILE] [-o OUT] [-e EVENTS] [-a ACKS]\n");
 			return 2;
 		}
 	}
 	if (!url || g.nmix == 0 || optind != argc)
 		die("need -u URL and at least one -r (see the comment at the top of loadgen.c)");
 	if (g.nconns < 1 || g.nconns > MAX_CONNS || g.duration_s < 0 || g.timeout_ms < 1 || g.backoff_ms < 0 ||
-	    g.rate < 0 || g.sources < 0 || g.sources > 250)
+	    g.rate < 0 || g.interval_s < 0 || g.sources < 0 || g.sources > 250)
 		die("bad -c, -d, -R, -t, -b or -S");
 	parse_url(url);
 	if (g.sources > 0 && (g.addr.ss_family != AF_INET ||
@@ -762,6 +775,7 @@ int main(int argc, char **argv)
 	int64_t end = g.duration_s ? t0 + g.duration_s * 1000 : INT64_MAX;
 	int64_t stop_deadline = 0;
 	int64_t next_stop_check = 0;
+	int64_t next_report = g.interval_s ? t0 + g.interval_s * 1000 : INT64_MAX;
 	for (int i = 0; i < g.nconns; i++) {
 		conns[i].index = i;
 		conns[i].fd = -1;
@@ -782,6 +796,15 @@ int main(int argc, char **argv)
 				g.stopping = true;
 				stop_deadline = now + g.timeout_ms;
 			}
+		}
+		if (now >= next_report) {
+			fprintf(stderr, "t=%lld sent=%lu 2xx=%lu 4xx=%lu 5xx=%lu conn_errors=%lu timeouts=%lu max_ms=%ld\n",
+			        (long long)((now - t0) / 1000), st.i_sent, st.i_class[2], st.i_class[4], st.i_class[5],
+			        st.i_conn_errors, st.i_timeouts, st.i_lat_max);
+			st.i_sent = st.i_conn_errors = st.i_timeouts = 0;
+			memset(st.i_class, 0, sizeof st.i_class);
+			st.i_lat_max = 0;
+			next_report += g.interval_s * 1000;
 		}
 		int64_t wait = 100;
 		int active = 0;

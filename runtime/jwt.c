@@ -955,19 +955,23 @@ int axr_jwt_claims_copy(const axr_jwt_claims_t *src, axr_arena_t *arena, axr_jwt
 
 /* ---- token sources ---- */
 
+/* The bytes of a compact JWS: base64url and the dots between its parts. */
+static const unsigned char axr__token_byte[256] = {
+	['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, ['0' ... '9'] = 1, ['-'] = 1, ['_'] = 1, ['.'] = 1,
+};
+
 static int axr__token_chars(const char *s, size_t len)
 {
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned char ok = 1;
 	size_t i;
 
 	if (len == 0)
 		return 0;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      c == '-' || c == '_' || c == '.'))
-			return 0;
-	}
-	return 1;
+	/* Every byte is looked at (no early exit): one table load each. */
+	for (i = 0; i < len; i++)
+		ok &= axr__token_byte[p[i]];
+	return ok;
 }
 
 int axr_jwt_from_bearer(const char *value, size_t len, const char **token, size_t *token_len)

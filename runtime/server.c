@@ -61,7 +61,12 @@ void axr__request_id(axr__io_t *io, axr_request_t *req)
 		snprintf(req->request_id, sizeof(req->request_id), "%s", given);
 		return;
 	}
-	snprintf(req->request_id, sizeof(req->request_id), "%016llx", (unsigned long long)axr__rand64(io));
+	/* 16 hex digits, as "%016llx" would print them (without printf's cost). */
+	static const char hex[] = "0123456789abcdef";
+	uint64_t x = axr__rand64(io);
+	for (int i = 15; i >= 0; i--, x >>= 4)
+		req->request_id[i] = hex[x & 15];
+	req->request_id[16] = '\0';
 }
 
 /* ---- dispatch -------------------------------------------------------- */

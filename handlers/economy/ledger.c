@@ -470,6 +470,14 @@ fail:
 	return rc;
 }
 
+int economy_delta_arrays(axr_arena_t *arena, const economy_delta_t *d, size_t n, const char *out[3])
+{
+	for (int k = 0; k < 3; k++)
+		if ((out[k] = economy__array(arena, d, n, k)) == NULL)
+			return AXR_ENOMEM;
+	return 0;
+}
+
 int economy_ledger_execute(axr_db_t *db, axr_arena_t *arena, const economy_tx_t *tx, economy_execution_t *out)
 {
 	economy_delta_t *d = NULL;
@@ -483,9 +491,7 @@ int economy_ledger_execute(axr_db_t *db, axr_arena_t *arena, const economy_tx_t 
 	if (rc != 0)
 		return rc;
 	slots = axr_arena_calloc(arena, n, sizeof *slots);
-	for (int k = 0; k < 3; k++)
-		arrays[k] = economy__array(arena, d, n, k);
-	if (slots == NULL || arrays[0] == NULL || arrays[1] == NULL || arrays[2] == NULL)
+	if (slots == NULL || economy_delta_arrays(arena, d, n, arrays) != 0)
 		return AXR_ENOMEM;
 	rc = economy__lock_rows(db, arrays, d, n, slots);
 	if (rc != 0)

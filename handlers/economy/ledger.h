@@ -182,6 +182,13 @@ int economy_ledger_net(axr_arena_t *arena, const char *from, const char *to, con
                        size_t n, economy_delta_t **out, size_t *n_out);
 
 /*
+ * The deltas as the three SQL array literals ("{a,b}") the ledger's
+ * statements take: out[0] the owners, out[1] the resources, out[2] the
+ * amounts, in the arena. Returns 0 or AXR_ENOMEM.
+ */
+int economy_delta_arrays(axr_arena_t *arena, const economy_delta_t *d, size_t n, const char *out[3]);
+
+/*
  * Executes the lines of `tx` (its from, to, lines and uid are used) inside
  * the SQL transaction open on `db` (call it from an axr_db_tx_run body), as
  * described above. `tx->lines` must have passed economy_lines_check.

@@ -54,15 +54,29 @@ typedef struct economy__create {
 	economy_tx_t tx;            /* the transaction to write (status decided by settling) */
 	economy__idem_ctx_t idem;
 	economy_answer_t *answer;
+	bool at_once;               /* try economy__create_at_once first */
+	bool key_taken;             /* it found the key taken: a replay, or a duplicate in flight */
 } economy__create_t;
 
 static int economy__create_body(axr_db_t *db, void *p)
 {
 	economy__create_t *c = p;
 	economy_tx_t tx = c->tx;
-	bool replayed = false, failed = false;
+	bool replayed = false, failed = false, done = false;
 	int rc;
 
+	if (c->at_once) {
+		/* The common case in one statement. When it cannot complete at once
+		 * it wrote nothing, and the steps below decide in the same SQL
+		 * transaction (a row to create, a FAILED transaction). A key already
+		 * taken aborted the SQL transaction: economy_tx_create starts again
+		 * without it, and the claim below finds the stored answer. */
+		rc = economy__create_at_once(db, c->arena, &c->tx, &c->idem, c->answer, &done);
+		if (rc == AXR_EEXISTS && strcmp(axr_db_last_error(db)->constraint, "idempotency_key_pkey") == 0)
+			c->key_taken = true;
+		if (rc != 0 || done)
+			return rc;
+	}
 	economy__answer_reset(c->answer);
 	rc = economy__idem_begin(db, c->arena, &c->idem, c->answer, &replayed);
 	if (rc != 0 || replayed)
@@ -161,7 +175,13 @@ int economy_tx_create(axr_db_t *db, axr_arena_t *arena, const economy_caller_t *
 	c.idem.key = in->idempotency_key;
 	if (c.idem.key != NULL && (rc = economy__create_hash(arena, in, &c.tx, c.idem.hash)) != 0)
 		return rc;
-	return axr_db_tx_run(db, AXR_DB_READ_COMMITTED, economy__create_body, &c, ECONOMY_TX_RETRIES);
+	c.at_once = c.tx.approval_from && c.tx.approval_to;
+	rc = axr_db_tx_run(db, AXR_DB_READ_COMMITTED, economy__create_body, &c, ECONOMY_TX_RETRIES);
+	if (rc == AXR_EEXISTS && c.key_taken) {
+		c.at_once = false;
+		rc = axr_db_tx_run(db, AXR_DB_READ_COMMITTED, economy__create_body, &c, ECONOMY_TX_RETRIES);
+	}
+	return rc;
 }
 
 /* ---- update -------------------------------------------------------------------------------------- */
@@ -248,7 +268,7 @@ static int economy__update_body(axr_db_t *db, void *p)
 	economy__update_t *u = p;
 	economy_tx_t tx;
 	axr_db_result_t *r = NULL;
-	char approval[40];
+	char approval[ECONOMY_APPROVAL_JSON_SIZE];
 	bool failed = false;
 	int rc;
 
@@ -267,8 +287,7 @@ static int economy__update_body(axr_db_t *db, void *p)
 		rc = economy__settle(db, u->arena, &tx, u->answer, &failed);
 	if (rc != 0)
 		return rc;
-	snprintf(approval, sizeof approval, "{\"from\":%s,\"to\":%s}", tx.approval_from ? "true" : "false",
-	         tx.approval_to ? "true" : "false");
+	economy__approval_json(&tx, approval);
 	const char *params[6] = {
 		tx.uid,
 		economy_lines_json(u->arena, tx.lines, tx.n_lines),

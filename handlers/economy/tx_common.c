@@ -148,8 +148,7 @@ int economy__settle(axr_db_t *db, axr_arena_t *arena, economy_tx_t *tx, economy_
 }
 
 #define ECONOMY__SQL_INSERT                                                                               \
-	"INSERT INTO transaction (uid, date_created, date_modified, version, kind, \"from\", \"to\", resources,"   \
-	" status, approval, failure_code, failure_reason, created_by)"                                            \
+	"INSERT INTO transaction (" ECONOMY_SQL_TX_COLUMNS ")"                                                    \
 	" VALUES ($1::uuid, now(), now(), 0, $2, $3::uuid, $4::uuid, $5::jsonb, $6, $7::jsonb, $8, $9, $10::uuid)" \
 	" RETURNING " ECONOMY_SQL_TX_SNAPSHOT
 
@@ -163,11 +162,17 @@ static const char economy__sql_insert_keyed[] =
 	" WHERE caller_uid = $12::uuid AND idem_key = $13 RETURNING 1)"
 	" SELECT s, (SELECT count(*) FROM k) FROM t";
 
+void economy__approval_json(const economy_tx_t *tx, char out[ECONOMY_APPROVAL_JSON_SIZE])
+{
+	snprintf(out, ECONOMY_APPROVAL_JSON_SIZE, "{\"from\":%s,\"to\":%s}", tx->approval_from ? "true" : "false",
+	         tx->approval_to ? "true" : "false");
+}
+
 int economy__tx_insert(axr_db_t *db, axr_arena_t *arena, const economy_tx_t *tx, const economy__idem_ctx_t *idem,
                        int status, const char **json)
 {
 	axr_db_result_t *r = NULL;
-	char approval[40], st[16];
+	char approval[ECONOMY_APPROVAL_JSON_SIZE], st[16];
 	const char *params[13] = {
 		tx->uid,
 		economy_kind_name(tx->kind),
@@ -190,8 +195,7 @@ int economy__tx_insert(axr_db_t *db, axr_arena_t *arena, const economy_tx_t *tx,
 	*json = NULL;
 	if (params[4] == NULL)
 		return AXR_ENOMEM;
-	snprintf(approval, sizeof approval, "{\"from\":%s,\"to\":%s}", tx->approval_from ? "true" : "false",
-	         tx->approval_to ? "true" : "false");
+	economy__approval_json(tx, approval);
 	snprintf(st, sizeof st, "%d", status);
 	if (keyed)
 		rc = axr_db_exec(db, "economy:tx:insert_keyed", economy__sql_insert_keyed, 13, params, NULL, NULL, &r);

@@ -23,6 +23,12 @@
 	" 'status', status, 'approval', approval, 'failureCode', failure_code,"                       \
 	" 'failureReason', failure_reason, 'createdBy', created_by))::text"
 
+/* The columns a new transaction row is written with, in the order both
+ * INSERTs (tx_common.c, tx_at_once.c) give them. */
+#define ECONOMY_SQL_TX_COLUMNS                                                                              \
+	"uid, date_created, date_modified, version, kind, \"from\", \"to\", resources, status, approval,"         \
+	" failure_code, failure_reason, created_by"
+
 /* The idempotency side of a request: hash computed, key claimed or not. */
 typedef struct economy__idem_ctx {
 	const char *caller;     /* canonical caller uid */
@@ -64,10 +70,37 @@ int economy__unknown_line(const economy_line_t *lines, size_t n, const char *res
  * with the failure cleared. `*failed` tells whether this call FAILED it. */
 int economy__settle(axr_db_t *db, axr_arena_t *arena, economy_tx_t *tx, economy_answer_t *answer, bool *failed);
 
+/* The approval column's JSON, {"from":true,"to":false}. */
+#define ECONOMY_APPROVAL_JSON_SIZE 40
+void economy__approval_json(const economy_tx_t *tx, char out[ECONOMY_APPROVAL_JSON_SIZE]);
+
 /* INSERTs a new transaction row; *json receives its snapshot. With a key
  * in `idem` (may be NULL), the snapshot and `status` are stored as the key's
  * answer in the same statement. */
 int economy__tx_insert(axr_db_t *db, axr_arena_t *arena, const economy_tx_t *tx, const economy__idem_ctx_t *idem,
                        int status, const char **json);
+
+/*
+ * Creates and executes `tx` (both approvals given; uid, kind, parties, lines
+ * and created_by set) in ONE statement of the SQL transaction open on `db`
+ * (the first of an axr_db_tx_run body), so one round trip does what the
+ * five statements of economy__create_body do for the common case: the
+ * rows locked in the ledger's order, the checks, the balances, the ledger,
+ * the COMPLETE transaction row and, with a key in `idem`, the key with its
+ * stored answer (tx_at_once.c says why this is as safe as the general path).
+ * It only writes when the transaction COMPLETEs and every inventory row
+ * exists; otherwise nothing is written (the existing rows stay locked) and
+ * the general path decides, in the same SQL transaction.
+ *
+ * Returns 0 with *done true and `answer` filled (201, COMPLETE, the
+ * balances); 0 with *done false when nothing was written (a row to create, a
+ * check that fails, an unknown resource); AXR_EEXISTS when the key is
+ * already taken (a replay, or a duplicate that committed meanwhile: the SQL
+ * transaction is aborted); the other axr_db_exec codes; AXR_EINTERNAL when
+ * the database answered something impossible. After an error the SQL
+ * transaction must be rolled back.
+ */
+int economy__create_at_once(axr_db_t *db, axr_arena_t *arena, const economy_tx_t *tx, const economy__idem_ctx_t *idem,
+                            economy_answer_t *answer, bool *done);
 
 #endif

@@ -37,10 +37,10 @@ takes_traffic() {
 	return 1
 }
 
-# 8 connections from 4 source addresses (the gateway allows 100 requests/s per address). -y: as
+# 16 connections from 8 source addresses (the gateway allows 100 requests/s per address). -y: as
 # libcurl does, a request whose kept-alive connection the gateway closed while it was on its way
 # (nginx's old workers close idle client connections on a reload) is sent again on a new one.
-load_start load "$GW_URL" -y -c 8 -S 4 -R "${DRILL_RATE:-300}" -t 10000 -H "Authorization: Bearer $TOK" \
+load_start load "$GW_URL" -y -c 16 -S 8 -R "${DRILL_RATE:-300}" -t 10000 -H "Authorization: Bearer $TOK" \
 	-r 'POST /v1/entries {"message":"rolling {seq}"}' -r 'GET /v1/entries?limit=5' \
 	-r 'GET /v1/entries?limit=5'
 sleep 2

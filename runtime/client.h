@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <protobuf-c/protobuf-c.h>
 
@@ -246,6 +247,15 @@ typedef struct axr_client_call_opts {
 	 * call fills the status only). Async calls fill it just before the callback:
 	 * it must outlive the call. Status 0: no answer arrived. */
 	struct axr_client_response *response;
+	/* Typed calls (axr_client_send ignores it): when non-NULL, the success answer
+	 * must carry X-Total-Count (what a count operation, HEAD /entries, answers) and
+	 * *total gets its value. *total is -1 from the start of the call until a
+	 * success fills it; async calls fill it before the callback runs (it must
+	 * outlive the call). NULL arenas work too (the header is read before the call's
+	 * own arena is handed over). A missing X-Total-Count, or one that is not a
+	 * decimal integer 0..INT64_MAX, fails the call: AXR_EPARSE of kind HTTP with
+	 * the answer's status. Generated count stubs set it from their `total`. */
+	int64_t *total;
 } axr_client_call_opts_t;
 
 /*

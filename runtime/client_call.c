@@ -661,9 +661,38 @@ int axr__call_decode(const axr_op_t *op, const axr_client_response_t *resp, axr_
 
 /* ---- the typed calls ------------------------------------------------------------- */
 
+/* X-Total-Count of a success answer into *total: 0, or an HTTP AXR_EPARSE error. */
+static int axr__response_total(const axr_client_response_t *resp, axr_arena_t *arena, int64_t *total,
+                               axr_client_error_t *err)
+{
+	const char *v = axr_client_response_header(resp, "X-Total-Count");
+	if (v == NULL)
+		return axr__decode_fail(resp, arena, err, "the answer has no X-Total-Count (the count)", NULL);
+	const char *p = v + strspn(v, " \t");
+	int64_t n = 0;
+	bool digits = false;
+	for (; *p >= '0' && *p <= '9'; p++, digits = true) {
+		int d = *p - '0';
+		if (n > (INT64_MAX - d) / 10)
+			break; /* too big: not a count either */
+		n = n * 10 + d;
+	}
+	p += strspn(p, " \t");
+	if (!digits || *p != '\0') {
+		const char *what = axr_arena_printf(arena, "X-Total-Count '%.40s' is not a count (a decimal integer "
+		                                           "0..%" PRId64 ")", v, INT64_MAX);
+		return axr__decode_fail(resp, arena, err, what ? what : "X-Total-Count is not a count", NULL);
+	}
+	*total = n;
+	return 0;
+}
+
 static int axr__typed_decode(axr__call_t *call)
 {
-	return axr__call_decode(call->op, &call->resp, call->arena, &call->out, &call->err);
+	int rc = axr__call_decode(call->op, &call->resp, call->arena, &call->out, &call->err);
+	if (rc == 0 && call->total_out != NULL)
+		rc = axr__response_total(&call->resp, call->arena, call->total_out, &call->err);
+	return rc;
 }
 
 /* A call of `route`, encoded and ready to send. NULL on failure (*rcp and
@@ -674,6 +703,8 @@ static axr__call_t *axr__typed_prepare(axr_client_t *c, struct event_base *base,
 {
 	if (opts && opts->response)
 		memset(opts->response, 0, sizeof(*opts->response)); /* status 0 until an answer */
+	if (opts && opts->total)
+		*opts->total = -1; /* until a success fills it */
 	axr__call_t *call = axr__call_new(c, base, AXR__CALL_TYPED, arena);
 	if (call == NULL) {
 		*rcp = axr__client_fail(err, NULL, AXR_CLIENT_ERR_LOCAL, AXR_ENOMEM, NULL);
@@ -681,6 +712,7 @@ static axr__call_t *axr__typed_prepare(axr_client_t *c, struct event_base *base,
 	}
 	call->op = route->op;
 	call->decode = axr__typed_decode;
+	call->total_out = opts ? opts->total : NULL;
 	unsigned flags = c->flags | (opts ? opts->flags : 0);
 	int rc = axr__call_encode(c, route, input, flags, call->arena, &call->req, &call->err);
 	if (rc == 0)

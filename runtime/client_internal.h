@@ -233,6 +233,7 @@ struct axr__call {
 	bool adopted;             /* out owns own_arena (axr_client_result_free) */
 	axr_client_response_t resp;
 	axr_client_response_t *resp_out; /* axr_client_call_opts_t.response, filled at the end */
+	int64_t *total_out;        /* axr_client_call_opts_t.total (typed calls), filled by decode */
 	axr_client_error_t err;
 	axr_client_cb cb;
 	void *ud;

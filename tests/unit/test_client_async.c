@@ -96,7 +96,24 @@ static int h_refresh(axr_request_t *req)
 	return axr_response_send(req, 200, NULL, body, (size_t)n);
 }
 
-enum { SLOW, ME, REFRESH, N_ROUTES };
+/* HEAD /count/{ms}: answers 204 with X-Total-Count: {ms} ("none": without one). */
+static int h_count(axr_request_t *req)
+{
+	const char *n = axr_request_param(req, "ms");
+	if (strcmp(n, "none") != 0)
+		axr_response_header(req, "X-Total-Count", n);
+	return axr_response_send(req, 204, NULL, NULL, 0);
+}
+static const axr_op_t count_op = {
+	.name = "count",
+	.params = slow_params,
+	.n_params = 1,
+	.input = &clienttest__delete_item_input__descriptor,
+	.input_schema = &slow_input,
+	.status = 204,
+};
+
+enum { SLOW, ME, REFRESH, COUNT, N_ROUTES };
 
 /* Hand-written handlers (the server runs no operation pipeline for them:
  * `op` stays NULL there); the client calls `client_routes`, with tables. */
@@ -104,7 +121,9 @@ static const axr_route_t routes[N_ROUTES] = {
 	[SLOW] = {.method = AXR_HTTP_GET, .path = "/slow/{ms}", .handler = h_slow},
 	[ME] = {.method = AXR_HTTP_GET, .path = "/me", .handler = h_me},
 	[REFRESH] = {.method = AXR_HTTP_POST, .path = "/auth/refresh", .handler = h_refresh},
+	[COUNT] = {.method = AXR_HTTP_HEAD, .path = "/count/{ms}", .handler = h_count},
 };
+static const axr_route_t count_route = {.method = AXR_HTTP_HEAD, .path = "/count/{ms}", .op = &count_op};
 static const axr_route_t slow_route = {.method = AXR_HTTP_GET, .path = "/slow/{ms}", .op = &slow_op};
 static const axr_route_t me_route = {.method = AXR_HTTP_GET, .path = "/me", .op = &me_op};
 
@@ -419,6 +438,60 @@ static void test_async_calls_fill_the_response_before_the_callback(void **state)
 	event_base_free(base);
 }
 
+/* What a count's callback saw of its total. */
+typedef struct counted {
+	outcome_t o;
+	const int64_t *total;
+	int64_t in_callback;
+} counted_t;
+
+static void on_counted(int rc, ProtobufCMessage *out, axr_client_error_t *err, void *ud)
+{
+	counted_t *k = ud;
+	on_done(rc, out, err, &k->o);
+	k->in_callback = *k->total;
+}
+
+/* Starts HEAD /count/{n} with opts.total = total. */
+static int start_count(axr_client_t *c, struct event_base *base, const char *n, int64_t *total, axr_arena_t *a,
+                       counted_t *k)
+{
+	Clienttest__DeleteItemInput in = CLIENTTEST__DELETE_ITEM_INPUT__INIT;
+	in.id = (char *)(uintptr_t)n;
+	axr_client_call_opts_t opts = {.total = total}; /* read during the call only */
+	k->total = total;
+	k->in_callback = -2;
+	return axr_client_call_async(c, base, &count_route, &in.base, &opts, a, NULL, on_counted, k);
+}
+
+static void test_async_counts_fill_total_before_the_callback(void **state)
+{
+	(void)state;
+	struct event_base *base = event_base_new();
+	axr_client_t *c = client_for(live.url, NULL, 0, 0, 0);
+	axr_arena_t *a = axr_arena_new(0);
+	int64_t t1 = -2, t2 = -2, t3 = -2;
+	counted_t k1 = {.total = NULL}, k2 = {.total = NULL}, k3 = {.total = NULL};
+	assert_int_equal(start_count(c, base, "12", &t1, a, &k1), 0);
+	assert_int_equal(start_count(c, base, "3", &t2, NULL, &k2), 0); /* a NULL arena */
+	assert_int_equal(start_count(c, base, "none", &t3, a, &k3), 0);
+	assert_true(t1 == -1 && t2 == -1 && t3 == -1); /* set when the calls started */
+	event_base_dispatch(base);
+	if (k1.o.calls != 1 || k1.o.rc != 0 || k1.in_callback != 12 || t1 != 12)
+		fail_msg("12: %d callbacks, %s, total %lld in the callback, %lld after", k1.o.calls, axr_errname(k1.o.rc),
+		         (long long)k1.in_callback, (long long)t1);
+	if (k2.o.calls != 1 || k2.o.rc != 0 || k2.in_callback != 3)
+		fail_msg("3 (NULL arena): %d callbacks, %s, total %lld in the callback", k2.o.calls, axr_errname(k2.o.rc),
+		         (long long)k2.in_callback);
+	if (k3.o.calls != 1 || k3.o.rc != AXR_EPARSE || k3.o.kind != AXR_CLIENT_ERR_HTTP || k3.o.status != 204 ||
+	    k3.in_callback != -1 || strstr(k3.o.message, "X-Total-Count") == NULL)
+		fail_msg("none: %d callbacks, %s kind %d status %d \"%s\", total %lld; want one AXR_EPARSE HTTP 204, -1",
+		         k3.o.calls, axr_errname(k3.o.rc), k3.o.kind, k3.o.status, k3.o.message, (long long)k3.in_callback);
+	axr_arena_free(a);
+	axr_client_free(c);
+	event_base_free(base);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -429,6 +502,7 @@ int main(void)
 		cmocka_unit_test(test_results_of_null_arena_calls_belong_to_the_callback),
 		cmocka_unit_test(test_calls_that_get_401_together_share_one_refresh),
 		cmocka_unit_test(test_async_calls_fill_the_response_before_the_callback),
+		cmocka_unit_test(test_async_counts_fill_total_before_the_callback),
 	};
 	return cmocka_run_group_tests_name("client_async", tests, group_setup, group_teardown);
 }

@@ -131,7 +131,29 @@ static int h_delete_item(axr_request_t *req)
 	return axr_op_respond(req, 0, NULL);
 }
 
-enum { GET_ITEM, CREATE_ITEM, PUT_ITEMS, POST_NOTE, DELETE_ITEM, N_ROUTES };
+/* HEAD /counts/{id}: a count operation; {id} says what X-Total-Count it answers
+ * ("none": no header, "missing": 404, anything else as it is). */
+static const axr_op_t count_op = {
+	.name = "countItems",
+	.params = ct_delete_item_params,
+	.n_params = 1,
+	.input = &clienttest__delete_item_input__descriptor,
+	.input_schema = &ct_delete_item_input,
+	.status = 204,
+};
+
+static int h_count(axr_request_t *req)
+{
+	record(req);
+	const Clienttest__DeleteItemInput *in = req->input;
+	if (strcmp(in->id, "missing") == 0)
+		return axr_op_respond(req, AXR_ENOTFOUND, NULL);
+	if (strcmp(in->id, "none") != 0)
+		axr_response_header(req, "X-Total-Count", in->id);
+	return axr_op_respond(req, 0, NULL);
+}
+
+enum { GET_ITEM, CREATE_ITEM, PUT_ITEMS, POST_NOTE, DELETE_ITEM, COUNT_ITEMS, N_ROUTES };
 
 /* The server's routes; the client calls the same tables (it ignores the handlers). */
 static const axr_route_t routes[N_ROUTES] = {
@@ -141,6 +163,7 @@ static const axr_route_t routes[N_ROUTES] = {
 	[POST_NOTE] = {.method = AXR_HTTP_POST, .path = "/notes", .handler = h_post_note, .op = &ct_post_note_op},
 	[DELETE_ITEM] = {.method = AXR_HTTP_DELETE, .path = "/items/{id}", .handler = h_delete_item,
 	                 .op = &ct_delete_item_op},
+	[COUNT_ITEMS] = {.method = AXR_HTTP_HEAD, .path = "/counts/{id}", .handler = h_count, .op = &count_op},
 };
 
 static int group_setup(void **state)
@@ -647,6 +670,84 @@ static void test_omit_read_only_sends_a_message_read_from_the_server_back(void *
 	axr_client_free(c);
 }
 
+/* Calls HEAD /counts/{id} with opts.total = total (and `arena`). */
+static int call_count(axr_client_t *c, const char *id, int64_t *total, axr_arena_t *arena, axr_client_error_t *err)
+{
+	Clienttest__DeleteItemInput in = CLIENTTEST__DELETE_ITEM_INPUT__INIT;
+	in.id = (char *)(uintptr_t)id;
+	axr_client_call_opts_t o = {.total = total};
+	return axr_client_call_opts(c, &routes[COUNT_ITEMS], &in.base, &o, NULL, arena, err);
+}
+
+static void test_opts_total_takes_x_total_count_and_refuses_an_answer_without_a_count(void **state)
+{
+	(void)state;
+	axr_client_t *c = client_for(live.url, NULL, 0, 0, 0);
+	axr_arena_t *a = axr_arena_new(0);
+	axr_client_error_t err;
+	int64_t total = -2;
+
+	assert_int_equal(call_count(c, "7", &total, a, &err), 0);
+	assert_int_equal(total, 7);
+	assert_int_equal(call_count(c, "0", &total, a, &err), 0);
+	assert_int_equal(total, 0);
+	assert_int_equal(call_count(c, "9223372036854775807", &total, a, &err), 0);
+	assert_true(total == INT64_MAX);
+
+	/* a NULL-arena call reads it too (the header lives in the call's own arena) */
+	total = -2;
+	assert_int_equal(call_count(c, "42", &total, NULL, &err), 0);
+	assert_int_equal(total, 42);
+	assert_null(err.owned);
+
+	/* no header, or one that is no count: an HTTP EPARSE error with the status, total -1 */
+	assert_int_equal(call_count(c, "none", &total, a, &err), AXR_EPARSE);
+	assert_client_error(err, AXR_CLIENT_ERR_HTTP, AXR_EPARSE, "no X-Total-Count");
+	assert_int_equal(err.status, 204);
+	assert_non_null(err.request_id);
+	assert_int_equal(total, -1);
+	const char *bad[] = {"12x", "-1", "9223372036854775808", "1.5", "0x10"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		total = -2;
+		int rc = call_count(c, bad[i], &total, a, &err);
+		if (rc != AXR_EPARSE || total != -1 || strstr(err.message, bad[i]) == NULL)
+			fail_msg("X-Total-Count '%s': rc %s total %lld message \"%s\"; want AXR_EPARSE, -1, naming it", bad[i],
+			         axr_errname(rc), (long long)total, err.message);
+		assert_int_equal(err.kind, AXR_CLIENT_ERR_HTTP);
+	}
+	assert_int_equal(call_count(c, "none", &total, NULL, &err), AXR_EPARSE);
+	assert_non_null(err.owned); /* a NULL-arena call's error owns its arena */
+	axr_client_error_free(&err);
+
+	/* an error answer stays itself; total -1 */
+	total = -2;
+	assert_int_equal(call_count(c, "missing", &total, a, &err), AXR_ENOTFOUND);
+	assert_int_equal(err.status, 404);
+	assert_int_equal(total, -1);
+
+	/* nothing sent (validation): -1 too */
+	int before = seen_now().requests;
+	total = -2;
+	assert_int_equal(call_count(c, "", &total, a, &err), AXR_EVALIDATION);
+	assert_int_equal(total, -1);
+	assert_int_equal(seen_now().requests, before);
+
+	/* opts.total NULL: the header is neither read nor required */
+	assert_int_equal(call_count(c, "none", NULL, a, &err), 0);
+
+	/* with opts.response as well: both filled */
+	axr_client_response_t resp;
+	Clienttest__DeleteItemInput in = CLIENTTEST__DELETE_ITEM_INPUT__INIT;
+	in.id = "5";
+	axr_client_call_opts_t o = {.total = &total, .response = &resp};
+	assert_int_equal(axr_client_call_opts(c, &routes[COUNT_ITEMS], &in.base, &o, NULL, a, &err), 0);
+	assert_int_equal(total, 5);
+	assert_int_equal(resp.status, 204);
+	assert_string_equal(axr_client_response_header(&resp, "X-Total-Count"), "5");
+	axr_arena_free(a);
+	axr_client_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -660,6 +761,7 @@ int main(void)
 		cmocka_unit_test(test_another_2xx_is_decoded_and_opts_response_gives_status_and_headers),
 		cmocka_unit_test(test_extra_query_parameters_are_sent_after_the_operations_own),
 		cmocka_unit_test(test_omit_read_only_sends_a_message_read_from_the_server_back),
+		cmocka_unit_test(test_opts_total_takes_x_total_count_and_refuses_an_answer_without_a_count),
 	};
 	return cmocka_run_group_tests_name("client_call", tests, group_setup, group_teardown);
 }

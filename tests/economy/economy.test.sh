@@ -1,8 +1,8 @@
 #!/bin/sh
 # economy.test.sh: the economy service through raw HTTP, for what its generated C client cannot
-# send or see: build/bin/axr-economy on a fresh database and the test redis; WWW-Authenticate and
-# ETag headers, amounts a typed client cannot encode (fractions, strings, huge numbers, duplicate
-# keys), an undeclared list filter, change events on redis and the idempotency-key purge. The
+# send: build/bin/axr-economy on a fresh database and the test redis; amounts a typed client cannot
+# encode (fractions, strings, huge numbers, duplicate keys), change events on redis and the
+# idempotency-key purge. The
 # behaviour through the client (resources, wallets, approvals, overdrafts, purchases, replays,
 # permissions, BOLA, concurrency) is client.test.sh; the run under fire with a crash is
 # conservation.test.sh.
@@ -22,7 +22,6 @@ B=bbbbbbbb-0000-4000-8000-00000000000b
 C=cccccccc-0000-4000-8000-00000000000c
 ADMIN=$(token $ADMIN_UID admin)
 TA=$(token $A)
-TB=$(token $B)
 
 # The state a refused request must leave alone: transactions, stored keys, balances.
 state() { sql "SELECT (SELECT count(*) FROM transaction) || '/' || (SELECT count(*) FROM idempotency_key)
@@ -37,16 +36,12 @@ grep -q '"level":"error"' "$T/svc.log" && fail "errors at start-up: $(grep -m1 '
 want "ledger tables" "$(sql "SELECT count(*) FROM information_schema.tables WHERE table_name IN ('ledger_entry','idempotency_key','inventory_item','transaction','resource')")" 5
 end_case
 
-begin anonymous-is-401-with-www-authenticate-mints-answer-an-etag
-call POST /resources "" '{"name":"coin"}'
-want "anonymous create" "$CODE" 401
-want "WWW-Authenticate" "$(header WWW-Authenticate | cut -c1-6)" Bearer
+begin setup-a-coin-minted-to-a-and-b
 call POST /resources "$ADMIN" '{"name":"coin","title":"Coin"}'
 want "admin create" "$CODE" 201
 COIN=$(jstr uid)
 call POST /transactions "$ADMIN" "$(tx_json null "$(q $A)" "$(line $COIN 100)" '{"from":true,"to":true}')"
 want "mint to A" "$CODE" 201
-want "ETag" "$(header ETag)" '"0"'
 call POST /transactions "$ADMIN" "$(tx_json null "$(q $B)" "$(line $COIN 100)" '{"from":true,"to":true}')"
 want "mint to B" "$CODE" 201
 end_case
@@ -69,13 +64,6 @@ want "duplicate key in a line" "$CODE" 400
 call POST /transactions "$TA" "{\"from\":\"$A\",\"to\":\"$B\",\"to\":\"$C\",\"resources\":$(line $COIN 1)}" -H 'Idempotency-Key: hostile-dup2'
 want "duplicate party" "$CODE" 400
 want "state" "$(state)" "$before"
-end_case
-
-begin bola-a-filter-on-another-owner-lists-nothing
-call GET "/inventory?ownerUid=$A" "$TB"
-want "B lists A's items" "$CODE:$(body)" '200:[]'
-call GET "/inventory?ownerUid=$A" "$TA"
-case $(body) in *"\"ownerUid\":\"$A\""*) ;; *) fail "A's own filtered list: $(body)" ;; esac
 end_case
 
 # ---- events ----------------------------------------------------------------------------------

@@ -387,9 +387,16 @@ int main(void)
 	rc = economy_client_create_resource(a, &r, NULL, &res, arena, &err);
 	it_check(it_http(rc, &err, 403, NULL) && rc == AXR_EFORBIDDEN, "a-player-cannot-define-a-resource-403", "%s",
 	         it_e(rc, &err));
-	rc = economy_client_create_resource(anon, &r, NULL, &res, arena, &err);
-	it_check(it_http(rc, &err, 401, NULL) && rc == AXR_EUNAUTHORIZED, "anonymous-cannot-define-a-resource-401", "%s",
-	         it_e(rc, &err));
+	Economy__CreateResourceInput ri = ECONOMY__CREATE_RESOURCE_INPUT__INIT;
+	axr_client_response_t ans;
+	ri.body = &r;
+	rc = it_call_answer(anon, route(ECONOMY_CLIENT_CREATE_RESOURCE), &ri.base, NULL, 0, (ProtobufCMessage **)&res, &ans,
+	                    arena, &err);
+	const char *www = axr_client_response_header(&ans, "WWW-Authenticate");
+	it_check(it_http(rc, &err, 401, NULL) && rc == AXR_EUNAUTHORIZED && ans.status == 401 && www &&
+	             strncmp(www, "Bearer", 6) == 0,
+	         "anonymous-cannot-define-a-resource-401-with-www-authenticate-bearer", "%s, WWW-Authenticate %s",
+	         it_e(rc, &err), www ? www : "(none)");
 	rc = economy_client_create_resource(admin, &r, NULL, &res, arena, &err);
 	it_check(rc == 0 && strcmp(res->name, "coin") == 0 && strcmp(res->kind, "CURRENCY") == 0 && res->has_stackable &&
 	             res->stackable && res->version == 0,
@@ -417,7 +424,7 @@ int main(void)
 	Economy__FindResourcesInput rq = ECONOMY__FIND_RESOURCES_INPUT__INIT;
 	rq.sort = IT_STR("name");
 	rc = economy_client_find_resources(cc, &rq, &rl, arena, &err);
-	long total = it_total_count(cc, "/resources", arena);
+	long total = it_count(cc, route(ECONOMY_CLIENT_COUNT_RESOURCES), NULL, 0, arena);
 	it_check(rc == 0 && rl->n_items == 4 && strcmp(rl->items[0]->name, "big") == 0 &&
 	             strcmp(rl->items[3]->name, "sword") == 0 && total == 4,
 	         "the-catalogue-sorted-by-name-and-x-total-count-4", "%s, %zu items, count %ld", it_e(rc, &err),
@@ -477,7 +484,13 @@ int main(void)
 	         "mint %d burn %d others %d (last %s), state %s -> %s", m403, b403, o403, it_e(rc, &err), before, state());
 
 	tx_init(&x, NULL, UID_A, coin, 100, 1, 1);
-	rc = economy_client_create_transaction(admin, &x.t, NULL, &tx, arena, &err);
+	Economy__CreateTransactionInput mi = ECONOMY__CREATE_TRANSACTION_INPUT__INIT;
+	mi.body = &x.t;
+	rc = it_call_answer(admin, route(ECONOMY_CLIENT_CREATE_TRANSACTION), &mi.base, NULL, 0, (ProtobufCMessage **)&tx,
+	                    &ans, arena, &err);
+	const char *etag = axr_client_response_header(&ans, "ETag");
+	it_check(rc == 0 && ans.status == 201 && etag && strcmp(etag, "\"0\"") == 0, "a-mint-answers-201-with-etag-0", "%s, ETag %s",
+	         it_e(rc, &err), etag ? etag : "(none)");
 	it_check(rc == 0 && strcmp(tx->status, "COMPLETE") == 0 && strcmp(tx->kind, "MINT") == 0 && tx->from == NULL &&
 	             strcmp(tx->to, UID_A) == 0 && tx->version == 0 && strcmp(tx->created_by, UID_ADMIN) == 0,
 	         "an-admin-mints-at-once-complete-mint-without-a-key", "%s", it_e(rc, &err));
@@ -502,10 +515,21 @@ int main(void)
 	it_check(rc == 0 && it_http(grc, &err, 404, "NOTFOUND"), "bola-another-players-wallet-item-is-404",
 	         "owner rc %d, other %s", rc, it_e(grc, &err));
 	rc = economy_client_get_inventory_item(admin, item_a, NULL, &item, arena, &err);
-	long cnt_a = it_total_count(a, "/inventory", arena), cnt_admin = it_total_count(admin, "/inventory", arena);
+	long cnt_a = it_count(a, route(ECONOMY_CLIENT_COUNT_INVENTORY), NULL, 0, arena),
+	     cnt_admin = it_count(admin, route(ECONOMY_CLIENT_COUNT_INVENTORY), NULL, 0, arena);
 	it_check(rc == 0 && item->quantity == 100 && cnt_a == 1 && cnt_admin == 2,
 	         "an-admin-reads-any-wallet-counts-1-for-a-2-for-the-admin", "%s, counts %ld/%ld", it_e(rc, &err), cnt_a,
 	         cnt_admin);
+
+	const char *of_a[2] = {"ownerUid", UID_A};
+	rc = it_call_answer(b, route(ECONOMY_CLIENT_FIND_INVENTORY), NULL, of_a, 1, (ProtobufCMessage **)&inv, &ans, arena,
+	                    &err);
+	int b_sees = rc == 0 ? (int)inv->n_items : -1;
+	rc = it_call_answer(a, route(ECONOMY_CLIENT_FIND_INVENTORY), NULL, of_a, 1, (ProtobufCMessage **)&inv, &ans, arena,
+	                    &err);
+	it_check(b_sees == 0 && rc == 0 && inv->n_items == 1 && strcmp(inv->items[0]->owner_uid, UID_A) == 0 &&
+	             it_count(b, route(ECONOMY_CLIENT_COUNT_INVENTORY), of_a, 1, arena) == 0,
+	         "bola-a-query-filter-on-another-owner-lists-and-counts-nothing", "B sees %d, A %s", b_sees, it_e(rc, &err));
 
 	/* ---- validation: field paths from the client and the server ---- */
 	snprintf(before, sizeof before, "%s", state());

@@ -98,6 +98,30 @@ static inline const char *it_e(int rc, const axr_client_error_t *err)
 	return b;
 }
 
+/* Calls one route row with extra query parameters (`query`: name, value, ...; may be NULL) and
+ * fills *ans with the answer's status and headers (opts.response). Returns the call's code. */
+static inline int it_call_answer(axr_client_t *c, const axr_route_t *route, const ProtobufCMessage *in,
+                                 const char *const *query, size_t n_query, ProtobufCMessage **out,
+                                 axr_client_response_t *ans, axr_arena_t *arena, axr_client_error_t *err)
+{
+	axr_client_call_opts_t o = {.query = query, .n_query = n_query, .response = ans};
+	memset(ans, 0, sizeof *ans);
+	return axr_client_call_opts(c, route, in, &o, out, arena, err);
+}
+
+/* X-Total-Count of a count (HEAD) route row through the typed call's opts.response, or -1. */
+static inline long it_count(axr_client_t *c, const axr_route_t *route, const char *const *query, size_t n_query,
+                            axr_arena_t *arena)
+{
+	axr_client_response_t ans;
+	axr_client_error_t err = {0};
+	const char *v;
+	if (it_call_answer(c, route, NULL, query, n_query, NULL, &ans, arena, &err) != 0)
+		return -1;
+	v = axr_client_response_header(&ans, "X-Total-Count");
+	return v ? strtol(v, NULL, 10) : -1;
+}
+
 /* Whether `err` carries a field error at `path`. */
 static inline int it_has_path(const axr_client_error_t *err, const char *path)
 {

@@ -570,10 +570,28 @@ static void axr__on_timer(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* At AXR_MAX_CONNECTIONS, a new connection takes the place of the one of
+ * this loop that has waited longest without sending a byte of a request
+ * (a fresh connection still silent, or a keep-alive one between requests),
+ * as nginx reuses its idle connections: clients that merely hold
+ * connections open cannot lock everybody else out. Returns 0 when one was
+ * closed, -1 when every connection is busy with a request. */
+static int axr__conn_evict_idle(axr__io_t *io)
+{
+	axr__conn_t *oldest = NULL;
+	for (axr__conn_t *c = io->conns; c; c = c->next) /* newest first */
+		if (c->state == AXR__CONN_HEAD && c->in.len == 0)
+			oldest = c;
+	if (oldest == NULL)
+		return -1;
+	axr__conn_close(oldest);
+	return 0;
+}
+
 void axr__conn_accept(axr__io_t *io, int fd, const struct sockaddr *sa)
 {
 	axr_server_t *srv = io->srv;
-	if (atomic_fetch_add(&srv->nconns, 1) >= srv->cfg->max_connections) {
+	if (atomic_fetch_add(&srv->nconns, 1) >= srv->cfg->max_connections && axr__conn_evict_idle(io) != 0) {
 		atomic_fetch_sub(&srv->nconns, 1);
 		close(fd);
 		return;

@@ -7,13 +7,13 @@
 # original answer byte for byte, one transaction per key, the total is unchanged, no balance is
 # negative, every balance equals its ledger, transfers net to zero, COMPLETE = ledgered.
 #
-# Sizes: ECON_FIRE_OWNERS (20), ECON_FIRE_LOOPS (4), ECON_FIRE_OPS per loop (100; concurrency without
+# Sizes: ECON_FIRE_OWNERS (20), ECON_FIRE_LOOPS (4), ECON_FIRE_OPS per loop (60; concurrency without
 # a crash is also tests/integration/economy.c, through the client).
 . "$(dirname "$0")/lib.sh"
 
 OWNERS=${ECON_FIRE_OWNERS:-20}
 LOOPS=${ECON_FIRE_LOOPS:-4}
-OPS=${ECON_FIRE_OPS:-100}
+OPS=${ECON_FIRE_OPS:-60}
 GRANT=1000
 command -v md5sum >/dev/null 2>&1 || setup_fail "md5sum not found"
 

@@ -270,7 +270,7 @@ peak_sampler() {
 	while :; do
 		find /proc -maxdepth 2 -name exe -lname "$BIN_ABS/axr-*" -printf '%h %l\n' 2>/dev/null |
 			while read -r _d _l; do
-				tr '\0' '\n' <"$_d/environ" 2>/dev/null | grep -qxF "BENCH_RUN_ID=$BENCH_RUN_ID" || continue
+				{ tr '\0' '\n' <"$_d/environ"; } 2>/dev/null | grep -qxF "BENCH_RUN_ID=$BENCH_RUN_ID" || continue
 				_n=${_l##*/axr-}
 				sed -n "s/^VmHWM:[[:space:]]*\([0-9]*\).*/${_n%% *} \1/p" "$_d/status" 2>/dev/null
 			done >>"$T/peaks" || true

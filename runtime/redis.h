@@ -126,6 +126,23 @@ axr_redis_sub_t *axr_redis_sub_new(struct event_base *base, const char *url,
 /* Sets (or clears with NULL) the connection-state callback. */
 void axr_redis_sub_on_state(axr_redis_sub_t *sub, axr_redis_state_fn fn);
 
+/* Called with the subscriber's ctx when redis confirms a channel: the reply
+ * to its SUBSCRIBE arrived, so every message published on it from now on
+ * reaches on_message (until the connection is lost). */
+typedef void (*axr_redis_subscribed_fn)(const char *channel, size_t len, void *ctx);
+
+/*
+ * Sets (or clears with NULL) the confirmation callback, called on `base`'s
+ * thread for each channel of the set, once per connection: after
+ * axr_redis_sub_subscribe() while connected, and for every channel again
+ * after each (re)connect (before the state callback says connected). Not
+ * for patterns, not for a channel unsubscribed meanwhile (a channel
+ * subscribed again while its UNSUBSCRIBE is in flight is confirmed by the
+ * later SUBSCRIBE only). `channel` is valid during the call; the callback
+ * may subscribe, unsubscribe and free the subscriber.
+ */
+void axr_redis_sub_on_subscribed(axr_redis_sub_t *sub, axr_redis_subscribed_fn fn);
+
 /*
  * Frees the subscriber: closes the connection, cancels its timers. Safe
  * from inside on_message (the teardown then happens right after the
@@ -135,7 +152,8 @@ void axr_redis_sub_free(axr_redis_sub_t *sub);
 
 /*
  * Adds the channel (`len` bytes, binary-safe) or pattern to the set the
- * subscriber keeps; sent at once when connected, else on (re)connect.
+ * subscriber keeps; sent at once when connected, else on (re)connect (a
+ * channel whose UNSUBSCRIBE is still in flight: once that is answered).
  * Subscribing twice is a no-op (no reference counting). Returns 0,
  * AXR_EINVAL (empty name) or AXR_ENOMEM.
  */

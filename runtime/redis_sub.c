@@ -28,6 +28,15 @@
  * SUBSCRIBE is answered in order with a confirmation it routes to us. On
  * (re)connect the probe is sent after the re-subscriptions, so its answer
  * means they are all in place.
+ *
+ * Each channel's own SUBSCRIBE reply is passed to on_subscribed. A channel
+ * unsubscribed and subscribed again before redis answered would get the
+ * first SUBSCRIBE's reply while the UNSUBSCRIBE behind it still has to run:
+ * a confirmation that is about to become false. So a channel subscribed
+ * again while our UNSUBSCRIBE is out is `held`: its SUBSCRIBE goes out when
+ * the "unsubscribe" reply is in, and only that later reply confirms it
+ * (this also never leans on how hiredis routes replies of a channel that
+ * was unsubscribed and subscribed in one go).
  */
 
 #define AXR__SUB_BATCH 128 /* channels per re-SUBSCRIBE command */
@@ -37,6 +46,9 @@
 typedef struct axr__name {
 	char *s; /* NULL: empty slot; &axr__tombstone: deleted */
 	size_t len;
+	bool wanted;  /* subscribed by the caller (false: kept only while `leaving`) */
+	bool leaving; /* our UNSUBSCRIBE is out on this connection, its reply not in yet */
+	bool held;    /* wanted again while leaving: its SUBSCRIBE waits for that reply */
 } axr__name_t;
 
 typedef struct axr__name_set {
@@ -104,13 +116,15 @@ static int axr__name_grow(axr__name_set_t *set)
 	return 0;
 }
 
-/* 0 added, 1 already present, AXR_ENOMEM. */
-static int axr__name_add(axr__name_set_t *set, const char *s, size_t len)
+/* Adds `s` (flags cleared) unless present; *out is its entry, valid until
+ * the set changes. 0 added, 1 already present, AXR_ENOMEM. */
+static int axr__name_add(axr__name_set_t *set, const char *s, size_t len, axr__name_t **out)
 {
 	bool found;
 	if ((set->used + 1) * 4 > set->cap * 3 && axr__name_grow(set) != 0)
 		return AXR_ENOMEM;
 	long at = axr__name_slot(set, s, len, &found);
+	*out = &set->slots[at];
 	if (found)
 		return 1;
 	char *copy = malloc(len ? len : 1);
@@ -124,16 +138,19 @@ static int axr__name_add(axr__name_set_t *set, const char *s, size_t len)
 	return 0;
 }
 
-static int axr__name_remove(axr__name_set_t *set, const char *s, size_t len)
+/* The entry of `s`, or NULL. */
+static axr__name_t *axr__name_find(axr__name_set_t *set, const char *s, size_t len)
 {
 	bool found;
 	long at = axr__name_slot(set, s, len, &found);
-	if (!found)
-		return AXR_ENOTFOUND;
-	free(set->slots[at].s);
-	set->slots[at].s = &axr__tombstone;
+	return found ? &set->slots[at] : NULL;
+}
+
+static void axr__name_delete(axr__name_set_t *set, axr__name_t *e)
+{
+	free(e->s);
+	e->s = &axr__tombstone;
 	set->live--;
-	return 0;
 }
 
 static void axr__name_clear(axr__name_set_t *set)
@@ -155,13 +172,14 @@ struct axr_redis_sub {
 	axr_redis_options_t opt;
 	axr_redis_message_fn on_message;
 	axr_redis_state_fn on_state;
+	axr_redis_subscribed_fn on_subscribed;
 	void *ctx;
 	redisAsyncContext *ac; /* the current connection, or NULL */
 	enum axr__sub_state state;
 	struct event *timer;
 	int failures;          /* consecutive failed connection attempts */
 	bool probe_pending;    /* keepalive probe sent, not yet answered */
-	int in_callback;       /* depth of on_message calls */
+	int in_callback;       /* depth of on_message and on_subscribed calls */
 	bool dying;            /* freed from inside on_message; teardown scheduled */
 	uint64_t rng;
 	char probe[64];        /* the private keepalive channel */
@@ -170,6 +188,20 @@ struct axr_redis_sub {
 };
 
 static void axr__sub_on_reply(redisAsyncContext *ac, void *reply, void *privdata);
+
+/* A connection ended: UNSUBSCRIBEs in flight died with it (and the names
+ * kept only for them go); everything wanted is sent again on the next one. */
+static void axr__sub_forget_flight(axr__name_set_t *set)
+{
+	for (size_t i = 0; i < set->cap; i++) {
+		axr__name_t *e = &set->slots[i];
+		if (!e->s || e->s == &axr__tombstone)
+			continue;
+		e->leaving = e->held = false;
+		if (!e->wanted)
+			axr__name_delete(set, e);
+	}
+}
 
 static void axr__sub_arm(axr_redis_sub_t *sub, long ms)
 {
@@ -201,6 +233,8 @@ static void axr__sub_lost(axr_redis_sub_t *sub, bool free_it, const char *why)
 	bool was_connected = sub->state == AXR__SUB_CONNECTED;
 
 	sub->ac = NULL; /* callbacks from `ac` from now on are stale and ignored */
+	axr__sub_forget_flight(&sub->channels);
+	axr__sub_forget_flight(&sub->patterns);
 	axr__sub_set_connected(sub, false, true);
 	if (!was_connected) {
 		sub->failures++;
@@ -248,7 +282,7 @@ static void axr__sub_send_all(axr_redis_sub_t *sub, const char *cmd, const axr__
 		bool last = i == set->cap;
 		if (!last) {
 			const axr__name_t *e = &set->slots[i];
-			if (!e->s || e->s == &axr__tombstone)
+			if (!e->s || e->s == &axr__tombstone || !e->wanted)
 				continue;
 			argv[argc] = e->s;
 			lens[argc++] = e->len;
@@ -352,6 +386,35 @@ static void axr__sub_deliver(axr_redis_sub_t *sub, const redisReply *pattern, co
 	sub->in_callback--;
 }
 
+/* A channel's SUBSCRIBE reply: tell the caller, unless the channel was
+ * unsubscribed meanwhile or is held (an UNSUBSCRIBE overtook this reply). */
+static void axr__sub_confirmed(axr_redis_sub_t *sub, const char *name, size_t len)
+{
+	axr__name_t *e = axr__name_find(&sub->channels, name, len);
+	if (!e || !e->wanted || e->held || !sub->on_subscribed)
+		return;
+	sub->in_callback++;
+	sub->on_subscribed(name, len, sub->ctx);
+	sub->in_callback--;
+}
+
+/* The reply to our UNSUBSCRIBE (or PUNSUBSCRIBE) of `name`: hiredis dropped
+ * its callback; a name wanted again meanwhile is subscribed now. */
+static void axr__sub_left(axr_redis_sub_t *sub, axr__name_set_t *set, const char *cmd, const char *name,
+                          size_t len)
+{
+	axr__name_t *e = axr__name_find(set, name, len);
+	if (!e || !e->leaving)
+		return;
+	e->leaving = false;
+	if (!e->wanted) {
+		axr__name_delete(set, e);
+	} else if (e->held) {
+		e->held = false;
+		redisAsyncCommand(sub->ac, axr__sub_on_reply, sub, cmd, name, len);
+	}
+}
+
 static void axr__sub_on_reply(redisAsyncContext *ac, void *r, void *privdata)
 {
 	axr_redis_sub_t *sub = privdata;
@@ -371,8 +434,10 @@ static void axr__sub_on_reply(redisAsyncContext *ac, void *r, void *privdata)
 		axr__sub_deliver(sub, NULL, e[1], e[2]);
 	} else if (axr__sub_is(e[0], "pmessage") && reply->elements >= 4) {
 		axr__sub_deliver(sub, e[1], e[2], e[3]);
-	} else if (axr__sub_is(e[0], "subscribe") && e[1]->type == REDIS_REPLY_STRING &&
-	           e[1]->len == sub->probe_len && memcmp(e[1]->str, sub->probe, sub->probe_len) == 0) {
+} else if (e[1]->type != REDIS_REPLY_STRING) {
+		return;
+	} else if (axr__sub_is(e[0], "subscribe") && e[1]->len == sub->probe_len &&
+	           memcmp(e[1]->str, sub->probe, sub->probe_len) == 0) {
 		sub->probe_pending = false;
 		if (sub->state == AXR__SUB_CONNECTING) {
 			axr__sub_set_connected(sub, true, true);
@@ -381,6 +446,12 @@ static void axr__sub_on_reply(redisAsyncContext *ac, void *r, void *privdata)
 			evtimer_del(sub->timer);
 			axr__sub_arm(sub, sub->opt.keepalive_ms);
 		}
+	} else if (axr__sub_is(e[0], "subscribe")) {
+		axr__sub_confirmed(sub, e[1]->str, e[1]->len);
+	} else if (axr__sub_is(e[0], "unsubscribe")) {
+		axr__sub_left(sub, &sub->channels, "SUBSCRIBE %b", e[1]->str, e[1]->len);
+	} else if (axr__sub_is(e[0], "punsubscribe")) {
+		axr__sub_left(sub, &sub->patterns, "PSUBSCRIBE %b", e[1]->str, e[1]->len);
 	}
 }
 
@@ -421,6 +492,12 @@ void axr_redis_sub_on_state(axr_redis_sub_t *sub, axr_redis_state_fn fn)
 {
 	if (sub)
 		sub->on_state = fn;
+}
+
+void axr_redis_sub_on_subscribed(axr_redis_sub_t *sub, axr_redis_subscribed_fn fn)
+{
+	if (sub)
+		sub->on_subscribed = fn;
 }
 
 static void axr__sub_destroy(axr_redis_sub_t *sub)
@@ -465,10 +542,16 @@ static int axr__sub_add(axr_redis_sub_t *sub, axr__name_set_t *set, const char *
 {
 	if (!sub || !name || len == 0 || sub->dying)
 		return AXR_EINVAL;
-	int rc = axr__name_add(set, name, len);
+	axr__name_t *e;
+	int rc = axr__name_add(set, name, len, &e);
 	if (rc < 0)
 		return rc;
-	if (rc == 0 && sub->ac)
+	if (e->wanted)
+		return 0; /* subscribed already */
+	e->wanted = true;
+	if (e->leaving)
+		e->held = true; /* sent when our UNSUBSCRIBE's reply is in (see the top) */
+	else if (sub->ac)
 		redisAsyncCommand(sub->ac, axr__sub_on_reply, sub, cmd, name, len);
 	return 0;
 }
@@ -478,10 +561,19 @@ static int axr__sub_remove(axr_redis_sub_t *sub, axr__name_set_t *set, const cha
 {
 	if (!sub || !name || len == 0)
 		return AXR_EINVAL;
-	int rc = axr__name_remove(set, name, len);
-	if (rc == 0 && sub->ac)
-		redisAsyncCommand(sub->ac, NULL, NULL, cmd, name, len);
-	return rc;
+	axr__name_t *e = axr__name_find(set, name, len);
+	if (!e || !e->wanted)
+		return AXR_ENOTFOUND;
+	e->wanted = false;
+	if (e->held) {
+		e->held = false; /* its SUBSCRIBE was never sent; the entry waits for `leaving` */
+		return 0;
+	}
+	if (sub->ac && redisAsyncCommand(sub->ac, NULL, NULL, cmd, name, len) == REDIS_OK)
+		e->leaving = true;
+	else
+		axr__name_delete(set, e);
+	return 0;
 }
 
 int axr_redis_sub_subscribe(axr_redis_sub_t *sub, const char *channel, size_t len)

@@ -18,6 +18,7 @@
 #include "err.h"
 #include "metrics.h"
 #include "redis.h"
+#include "redis_internal.h"
 #include "stack_helper.h"
 
 static const char *shared_url;
@@ -35,6 +36,10 @@ typedef struct inbox {
 	int state_changes;
 	bool connected;
 	axr_redis_sub_t *free_me; /* freed from inside the callback when set */
+	int confirmed;             /* on_subscribed calls */
+	int confirmed_when_connected; /* of those, made before on_state(true) */
+	char last_confirmed[256];
+	bool free_on_confirm;       /* free_me is freed from on_subscribed instead */
 } inbox_t;
 
 static void on_message(const axr_redis_message_t *m, void *ctx)
@@ -58,6 +63,19 @@ static void on_state(bool connected, void *ctx)
 	inbox_t *in = ctx;
 	in->state_changes++;
 	in->connected = connected;
+	if (connected)
+		in->confirmed_when_connected = in->confirmed;
+}
+
+static void on_subscribed(const char *channel, size_t len, void *ctx)
+{
+	inbox_t *in = ctx;
+	in->confirmed++;
+	snprintf(in->last_confirmed, sizeof in->last_confirmed, "%.*s", (int)len, channel);
+	if (in->free_on_confirm && in->free_me) {
+		axr_redis_sub_free(in->free_me);
+		in->free_me = NULL;
+	}
 }
 
 /* Runs `base` until *flag (an int) reaches `want` or `limit_ms` passes;
@@ -405,6 +423,7 @@ static void test_redis_sub_resubscribes_after_restart(void **state)
 	inbox_t in = {0};
 	axr_redis_sub_t *sub = axr_redis_sub_new(base, srv.url, NULL, on_message, &in);
 	axr_redis_sub_on_state(sub, on_state);
+	axr_redis_sub_on_subscribed(sub, on_subscribed);
 	/* Enough channels to need several re-SUBSCRIBE batches. */
 	char name[64];
 	for (int i = 0; i < 300; i++) {
@@ -414,6 +433,8 @@ static void test_redis_sub_resubscribes_after_restart(void **state)
 	char pattern[] = "axr:test:pat:*";
 	assert_int_equal(axr_redis_sub_psubscribe(sub, pattern, strlen(pattern)), 0);
 	assert_in_range(run_until_connected(base, sub, true, 3000), 0, 3000);
+	assert_int_equal(in.confirmed, 300); /* each channel, the pattern not */
+	assert_int_equal(in.confirmed_when_connected, 300);
 
 	axr_redis_health_t before, after;
 	axr_redis_health(&before);
@@ -432,6 +453,8 @@ static void test_redis_sub_resubscribes_after_restart(void **state)
 	assert_in_range(back, 0, 5000);
 	assert_true(in.connected);
 	assert_int_equal(in.state_changes, 3);
+	assert_int_equal(in.confirmed, 600); /* every channel confirmed again, before the state says so */
+	assert_int_equal(in.confirmed_when_connected, 600);
 	axr_redis_health(&after);
 	assert_int_equal(after.subscriber_disconnects, before.subscriber_disconnects + 1);
 	assert_int_equal(after.subscriber_connects, before.subscriber_connects + 1);
@@ -457,6 +480,130 @@ static void test_redis_sub_resubscribes_after_restart(void **state)
 	axr_redis_sub_free(sub);
 	event_base_free(base);
 	axr_test_server_destroy(&srv);
+}
+
+/* How many clients redis counts on `channel` (PUBSUB NUMSUB). */
+static long numsub(const char *url, const char *channel)
+{
+	axr__redis_url_t u;
+	assert_int_equal(axr__redis_url_parse(url, &u), 0);
+	redisContext *raw = redisConnect(u.host, u.port);
+	assert_non_null(raw);
+	redisReply *rep = redisCommand(raw, "PUBSUB NUMSUB %s", channel);
+	assert_non_null(rep);
+	long n = rep->type == REDIS_REPLY_ARRAY && rep->elements == 2 ? rep->element[1]->integer : -1;
+	freeReplyObject(rep);
+	redisFree(raw);
+	return n;
+}
+
+static void test_redis_sub_confirms_each_channel_once_subscribed(void **state)
+{
+	(void)state;
+	struct event_base *base = event_base_new();
+	inbox_t in = {0};
+	axr_redis_sub_t *sub = axr_redis_sub_new(base, shared_url, NULL, on_message, &in);
+	assert_non_null(sub);
+	axr_redis_sub_on_state(sub, on_state);
+	axr_redis_sub_on_subscribed(sub, on_subscribed);
+	char early[64], late[64];
+	snprintf(early, sizeof early, "axr:test:%d:confirm-early", (int)getpid());
+	snprintf(late, sizeof late, "axr:test:%d:confirm-late", (int)getpid());
+	assert_int_equal(axr_redis_sub_subscribe(sub, early, strlen(early)), 0);
+	assert_int_equal(axr_redis_sub_psubscribe(sub, "axr:test:confirm:*", 18), 0);
+	assert_in_range(run_until_connected(base, sub, true, 3000), 0, 3000);
+	/* The channel is confirmed with the connection (before it is declared
+	 * up), the pattern never. */
+	assert_int_equal(in.confirmed, 1);
+	assert_int_equal(in.confirmed_when_connected, 1);
+	assert_string_equal(in.last_confirmed, early);
+
+	/* A channel added while connected is confirmed once its SUBSCRIBE is
+	 * answered, and a message published right then is delivered. */
+	axr_redis_t *pub = open_pub(shared_url, NULL);
+	for (int round = 0; round < 20; round++) {
+		int want = in.confirmed + 1, got = in.count;
+		assert_int_equal(axr_redis_sub_subscribe(sub, late, strlen(late)), 0);
+		assert_int_equal(in.confirmed, want - 1); /* not before the reply */
+		assert_in_range(run_until_count(base, &in.confirmed, want, 3000), 0, 3000);
+		assert_string_equal(in.last_confirmed, late);
+		assert_int_equal(axr_redis_publish(pub, late, "now", 3), 0);
+		assert_in_range(run_until_count(base, &in.count, got + 1, 3000), 0, 3000);
+		assert_memory_equal(in.data, "now", 3);
+		assert_int_equal(axr_redis_sub_unsubscribe(sub, late, strlen(late)), 0);
+	}
+	/* Subscribing twice confirms nothing more; unsubscribing confirms nothing. */
+	int before = in.confirmed;
+	assert_int_equal(axr_redis_sub_subscribe(sub, early, strlen(early)), 0);
+	assert_int_equal(axr_redis_sub_unsubscribe(sub, early, strlen(early)), 0);
+	run_for(base, 200);
+	if (in.confirmed != before)
+		fail_msg("confirmations: %d, expected %d", in.confirmed, before);
+	assert_int_equal(numsub(shared_url, early), 0);
+
+	/* The callback may free the subscriber. */
+	in.free_me = sub;
+	in.free_on_confirm = true;
+	assert_int_equal(axr_redis_sub_subscribe(sub, late, strlen(late)), 0);
+	assert_in_range(run_until_count(base, &in.confirmed, before + 1, 3000), 0, 3000);
+	assert_null(in.free_me);
+	run_for(base, 50);
+	axr_redis_free(pub);
+	event_base_free(base);
+}
+
+static void test_redis_sub_resubscribe_while_unsubscribe_in_flight_still_delivers(void **state)
+{
+	(void)state;
+	struct event_base *base = event_base_new();
+	inbox_t in = {0};
+	axr_redis_sub_t *sub = axr_redis_sub_new(base, shared_url, NULL, on_message, &in);
+	axr_redis_sub_on_subscribed(sub, on_subscribed);
+	char ch[64];
+	snprintf(ch, sizeof ch, "axr:test:%d:churn", (int)getpid());
+	assert_int_equal(axr_redis_sub_subscribe(sub, ch, strlen(ch)), 0);
+	assert_in_range(run_until_connected(base, sub, true, 3000), 0, 3000);
+	assert_int_equal(in.confirmed, 1);
+	axr_redis_t *pub = open_pub(shared_url, NULL);
+
+	/* UNSUBSCRIBE and SUBSCRIBE again in one loop turn (the last connection
+	 * of a user leaves as the next one arrives): the first SUBSCRIBE's reply
+	 * comes while the UNSUBSCRIBE still has to run, so it must not count;
+	 * each round is confirmed exactly once, by the later SUBSCRIBE, and a
+	 * message published then arrives. */
+	for (int round = 0; round < 20; round++) {
+		int want = in.confirmed + 1, got = in.count;
+		assert_int_equal(axr_redis_sub_unsubscribe(sub, ch, strlen(ch)), 0);
+		assert_int_equal(axr_redis_sub_subscribe(sub, ch, strlen(ch)), 0);
+		if (round % 2) { /* and once more in the same turn */
+			assert_int_equal(axr_redis_sub_unsubscribe(sub, ch, strlen(ch)), 0);
+			assert_int_equal(axr_redis_sub_subscribe(sub, ch, strlen(ch)), 0);
+		}
+		assert_in_range(run_until_count(base, &in.confirmed, want, 3000), 0, 3000);
+		assert_int_equal(axr_redis_publish(pub, ch, "again", 5), 0);
+		assert_in_range(run_until_count(base, &in.count, got + 1, 3000), 0, 3000);
+		run_for(base, 20);
+		if (in.confirmed != want || in.count != got + 1)
+			fail_msg("round %d: %d confirmations (want %d), %d messages (want %d)", round, in.confirmed,
+			         want, in.count, got + 1);
+	}
+	/* Subscribed, unsubscribed, subscribed, unsubscribed in one turn: gone. */
+	assert_int_equal(axr_redis_sub_unsubscribe(sub, ch, strlen(ch)), 0);
+	assert_int_equal(axr_redis_sub_subscribe(sub, ch, strlen(ch)), 0);
+	assert_int_equal(axr_redis_sub_unsubscribe(sub, ch, strlen(ch)), 0);
+	run_for(base, 200);
+	assert_int_equal(numsub(shared_url, ch), 0);
+	int got = in.count;
+	assert_int_equal(axr_redis_publish(pub, ch, "gone", 4), 0);
+	run_for(base, 200);
+	assert_int_equal(in.count, got);
+	/* And it can be subscribed again afterwards. */
+	assert_int_equal(axr_redis_sub_subscribe(sub, ch, strlen(ch)), 0);
+	assert_in_range(run_until_count(base, &in.confirmed, in.confirmed + 1, 3000), 0, 3000);
+	assert_int_equal(numsub(shared_url, ch), 1);
+	axr_redis_free(pub);
+	axr_redis_sub_free(sub);
+	event_base_free(base);
 }
 
 static pid_t redis_pid(const axr_test_server_t *srv)
@@ -583,6 +730,8 @@ int main(void)
 	    cmocka_unit_test(test_redis_sub_connect_timeout_retries_a_silent_server),
 	    cmocka_unit_test(test_redis_publish_fails_fast_while_down_and_recovers),
 	    cmocka_unit_test(test_redis_publisher_replaces_connection_closed_while_idle),
+	    cmocka_unit_test(test_redis_sub_confirms_each_channel_once_subscribed),
+	    cmocka_unit_test(test_redis_sub_resubscribe_while_unsubscribe_in_flight_still_delivers),
 	    cmocka_unit_test(test_redis_sub_resubscribes_after_restart),
 	    cmocka_unit_test(test_redis_keepalive_detects_a_hung_server),
 	    cmocka_unit_test(test_redis_rejects_bad_arguments),

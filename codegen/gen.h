@@ -131,6 +131,8 @@ typedef struct axrgen_op {
 	const char *op_ident;   /* "<svc>_op_<sym>" (<svc>_ops.c, shared by server and client) */
 	const char *client_fn;  /* "<svc>_client_<sym>" (its async twin: client_async) */
 	const char *client_async;
+	const char *client_ex;    /* "<svc>_client_<sym>_ex": with axr_client_call_opts_t (async: client_async_ex) */
+	const char *client_async_ex;
 	const char *client_index; /* "<SVC>_CLIENT_<SYM>": its row in <svc>_client_routes */
 	const char *client_fill;  /* static helper filling the input message in <svc>_client.c */
 	const char *wrapper;    /* "<svc>_<sym>_route" */
@@ -142,6 +144,7 @@ typedef struct axrgen_op {
 	axrgen_payload_t body;
 	axrgen_payload_t response;
 	bool has_out;           /* the handler has an `out` argument */
+	bool counts;            /* answers its count in X-Total-Count: client stubs take int64_t *total */
 	int status;
 	bool auth, auth_optional, idempotent, body_required;
 	const char **roles;

@@ -1,6 +1,7 @@
-/* gen_client.c: <svc>_client.{h,c}: one typed blocking function and one async twin per
- * operation, thin wrappers over axr_client_call() and axr_client_call_async()
- * (runtime/client.h) driven by <svc>_client_routes (docs/clients.md). */
+/* gen_client.c: <svc>_client.{h,c}: per operation a typed blocking function, an async
+ * twin and their `_ex` forms taking per-call settings, thin wrappers over
+ * axr_client_call_opts() and axr_client_call_async() (runtime/client.h) driven by
+ * <svc>_client_routes (docs/clients.md). */
 #include "gen.h"
 
 #include <string.h>
@@ -19,7 +20,8 @@ typedef struct axrgen__arg {
 /* Names the generated functions use themselves. */
 static const char *axrgen__arg_name(axrgen_gen_t *g, const char *field)
 {
-	static const char *const taken[] = {"c", "base", "opts", "out", "arena", "err", "cb", "ud", "in", "m", "rc", "zero"};
+	static const char *const taken[] = {"c",  "base", "opts", "out", "arena", "err", "cb",   "ud",
+	                                    "in", "m",    "rc",   "zero", "call", "total", "set"};
 	for (size_t i = 0; i < sizeof(taken) / sizeof(taken[0]); i++)
 		if (strcmp(field, taken[i]) == 0)
 			return axrgen_printf_g(g, "%s_arg", field);
@@ -93,10 +95,11 @@ static const char *axrgen__proto(axrgen_gen_t *g, const char *name, const char *
 	return s;
 }
 
-/* The prototypes of the blocking stub (`async` false) or its async twin. */
-static const char *axrgen__client_proto(axrgen_gen_t *g, const axrgen_op_t *o, bool async)
+/* The prototype of one of an operation's four stubs: blocking or `async`, plain or
+ * `ex` (with `const axr_client_call_opts_t *call` after opts). */
+static const char *axrgen__client_proto(axrgen_gen_t *g, const axrgen_op_t *o, bool async, bool ex)
 {
-	const char **params = axrgen_alloc_g(g, (o->n_params + 10) * sizeof(*params));
+	const char **params = axrgen_alloc_g(g, (o->n_params + 12) * sizeof(*params));
 	axrgen__arg_t *a = axrgen_alloc_g(g, (o->n_params + 1) * sizeof(*a));
 	size_t na = axrgen__args(g, o, a), n = 0;
 	params[n++] = "axr_client_t *c";
@@ -105,15 +108,20 @@ static const char *axrgen__client_proto(axrgen_gen_t *g, const axrgen_op_t *o, b
 	for (size_t i = 0; i < na; i++)
 		params[n++] = a[i].decl;
 	params[n++] = axrgen_printf_g(g, "const %s *opts", o->input->c_type);
+	if (ex)
+		params[n++] = "const axr_client_call_opts_t *call";
 	if (!async && o->has_out)
 		params[n++] = axrgen_printf_g(g, "%s **out", o->response.msg->c_type);
+	if (o->counts)
+		params[n++] = "int64_t *total";
 	params[n++] = "axr_arena_t *arena";
 	params[n++] = "axr_client_error_t *err";
 	if (async) {
 		params[n++] = "axr_client_cb cb";
 		params[n++] = "void *ud";
 	}
-	return axrgen__proto(g, async ? o->client_async : o->client_fn, params, n);
+	const char *name = async ? (ex ? o->client_async_ex : o->client_async) : (ex ? o->client_ex : o->client_fn);
+	return axrgen__proto(g, name, params, n);
 }
 
 void axrgen_gen_client_h(axrgen_gen_t *g, axrgen_emit_t *e)
@@ -128,6 +136,12 @@ void axrgen_gen_client_h(axrgen_gen_t *g, axrgen_emit_t *e)
 		       " * then `opts`, the operation's input message, for everything else (optional\n"
 		       " * parameters; NULL: none). A non-NULL argument replaces the member of `opts`.\n"
 		       " * Parameters and body are validated before sending, as the server will.\n"
+		       " * Each has an `_ex` form (`_async_ex`) taking per-call settings after `opts`:\n"
+		       " * `const axr_client_call_opts_t *call` (timeout, request id, extra headers and\n"
+		       " * query parameters, the answer's status and headers; NULL: none).\n"
+		       " * Count operations (`total` below) take `int64_t *total`: the answer's\n"
+		       " * X-Total-Count (-1 until a success; async: filled before `cb` runs, so it must\n"
+		       " * outlive the call; NULL: not read). Without it the call fails (AXR_EPARSE).\n"
 		       " *\n"
 		       " * Returns 0, or a negative AXR_E* code with `err` (may be NULL) filled: LOCAL,\n"
 		       " * NETWORK or HTTP (status, the error body's code, message and field errors).\n"
@@ -156,10 +170,13 @@ void axrgen_gen_client_h(axrgen_gen_t *g, axrgen_emit_t *e)
 			axrgen_emit(e, " * out: %s%s, status %d\n */\n", o->response.msg->c_type,
 				    o->response.is_array ? " (the JSON array, as `items`)"
 				    : o->response.free_form ? " (JSON text)" : "", o->status);
+		else if (o->counts)
+			axrgen_emit(e, " * out: none, status %d; total: X-Total-Count (async: set before cb runs)\n */\n",
+				    o->status);
 		else
 			axrgen_emit(e, " * out: none, status %d\n */\n", o->status);
-		axrgen_emit(e, "%s;\n", axrgen__client_proto(g, o, false));
-		axrgen_emit(e, "%s;\n", axrgen__client_proto(g, o, true));
+		for (int k = 0; k < 4; k++)
+			axrgen_emit(e, "%s;\n", axrgen__client_proto(g, o, k & 2, k & 1));
 	}
 	axrgen_emit(e, "\n#endif\n");
 }
@@ -210,6 +227,26 @@ static void axrgen__fill_call(axrgen_gen_t *g, axrgen_emit_t *e, const axrgen_op
 	axrgen_emit(e, "opts);\n");
 }
 
+/* The body of a plain stub: its `_ex` form with no per-call settings. */
+static void axrgen__forward(axrgen_gen_t *g, axrgen_emit_t *e, const axrgen_op_t *o, bool async)
+{
+	axrgen__arg_t *a = axrgen_alloc_g(g, (o->n_params + 1) * sizeof(*a));
+	size_t na = axrgen__args(g, o, a);
+	axrgen_emit(e, "%s\n{\n\treturn %s(c, %s", axrgen__client_proto(g, o, async, false),
+		    async ? o->client_async_ex : o->client_ex, async ? "base, " : "");
+	for (size_t i = 0; i < na; i++)
+		axrgen_emit(e, "%s, ", a[i].name);
+	axrgen_emit(e, "opts, NULL, %s%sarena, err%s);\n}\n", !async && o->has_out ? "out, " : "",
+		    o->counts ? "total, " : "", async ? ", cb, ud" : "");
+}
+
+/* A count stub's settings: the caller's with `total` set. */
+static void axrgen__count_opts(axrgen_emit_t *e)
+{
+	axrgen_emit(e, "axr_client_call_opts_t set = {.total = total};\nif (call != NULL) {\n\tset = *call;\n"
+		       "\tif (total != NULL)\n\t\tset.total = total;\n}\n");
+}
+
 void axrgen_gen_client_c(axrgen_gen_t *g, axrgen_emit_t *e)
 {
 	axrgen_banner(g, e, "c");
@@ -222,27 +259,36 @@ void axrgen_gen_client_c(axrgen_gen_t *g, axrgen_emit_t *e)
 		if (!o->served)
 			continue;
 		const char *route = axrgen_printf_g(g, "&%s_client_routes[%s]", g->p, o->client_index);
+		const char *call = o->counts ? "&set" : "call";
 		axrgen_emit(e, "\n/* %s %s */\n", o->method, o->route_path);
 		axrgen__fill(g, e, o);
-		axrgen_emit(e, "%s\n{\n", axrgen__client_proto(g, o, false));
+		axrgen_emit(e, "%s\n{\n", axrgen__client_proto(g, o, false, true));
 		axrgen_emit_indent(e);
 		axrgen__fill_call(g, e, o);
+		if (o->counts)
+			axrgen__count_opts(e);
 		if (o->has_out) {
 			axrgen_emit(e, "ProtobufCMessage *m = NULL;\n"
-				       "int rc = axr_client_call(c, %s, &in.base, &m,\n\t\t\t arena, err);\n", route);
+				       "int rc = axr_client_call_opts(c, %s, &in.base, %s,\n\t\t\t      &m, arena, err);\n",
+				    route, call);
 			axrgen_emit(e, "if (out != NULL)\n\t*out = (%s *)m;\nelse if (arena == NULL)\n"
 				       "\taxr_client_result_free(m);\nreturn rc;\n", o->response.msg->c_type);
 		} else {
-			axrgen_emit(e, "return axr_client_call(c, %s, &in.base, NULL, arena, err);\n", route);
+			axrgen_emit(e, "return axr_client_call_opts(c, %s, &in.base, %s, NULL,\n\t\t\t    arena, err);\n",
+				    route, call);
 		}
 		axrgen_emit_outdent(e);
 		axrgen_emit(e, "}\n\n");
-		axrgen_emit(e, "%s\n{\n", axrgen__client_proto(g, o, true));
+		axrgen__forward(g, e, o, false);
+		axrgen_emit(e, "\n%s\n{\n", axrgen__client_proto(g, o, true, true));
 		axrgen_emit_indent(e);
 		axrgen__fill_call(g, e, o);
-		axrgen_emit(e, "return axr_client_call_async(c, base, %s, &in.base, NULL, arena, err,\n\t\t\t\t     cb, ud);\n",
-			    route);
+		if (o->counts)
+			axrgen__count_opts(e);
+		axrgen_emit(e, "return axr_client_call_async(c, base, %s, &in.base, %s, arena, err,\n\t\t\t\t     cb, ud);\n",
+			    route, call);
 		axrgen_emit_outdent(e);
-		axrgen_emit(e, "}\n");
+		axrgen_emit(e, "}\n\n");
+		axrgen__forward(g, e, o, true);
 	}
 }

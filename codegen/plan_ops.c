@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Paths the runtime serves itself (server.c): a GET there in a spec is
  * documentation only and gets no route. */
@@ -400,6 +401,27 @@ static const char *axrgen__resource(axrgen_gen_t *g, const axrgen_operation_t *o
 	return r && *r ? r : "root";
 }
 
+/*
+ * A count operation answers no body and its count in X-Total-Count (its
+ * client stubs take `int64_t *total`): a CRUD count (x-axr-crud: count, or
+ * inferred: HEAD on the collection of an entity), an operation whose success
+ * response declares an X-Total-Count header, or a HEAD on a collection path
+ * (the last segment is not a parameter: HEAD /users counts, HEAD /users/{id}
+ * tells whether one exists and is no count).
+ */
+static bool axrgen__counts(const axrgen_op_t *o, const axrgen_response_t *ok)
+{
+	if (o->has_out)
+		return false;
+	if (o->crud == AXRGEN__COUNT)
+		return true;
+	for (size_t i = 0; ok != NULL && i < ok->n_headers; i++)
+		if (strcasecmp(ok->headers[i]->name, "X-Total-Count") == 0)
+			return true;
+	const axrgen_path_t *p = o->op->path;
+	return o->op->method == AXRGEN_HEAD && p->n_segments > 0 && !p->segments[p->n_segments - 1].param;
+}
+
 static void axrgen__plan_op(axrgen_gen_t *g, axrgen_op_t *o)
 {
 	const axrgen_operation_t *op = o->op;
@@ -409,6 +431,8 @@ static void axrgen__plan_op(axrgen_gen_t *g, axrgen_op_t *o)
 	o->op_ident = axrgen_names_unique(g, &g->idents, axrgen_printf_g(g, "%s_op_%s", g->p, o->sym));
 	o->client_fn = axrgen_names_unique(g, &g->idents, axrgen_printf_g(g, "%s_client_%s", g->p, o->sym));
 	o->client_async = axrgen_names_unique(g, &g->idents, axrgen_printf_g(g, "%s_async", o->client_fn));
+	o->client_ex = axrgen_names_unique(g, &g->idents, axrgen_printf_g(g, "%s_ex", o->client_fn));
+	o->client_async_ex = axrgen_names_unique(g, &g->idents, axrgen_printf_g(g, "%s_ex", o->client_async));
 	o->client_index = axrgen_names_unique(g, &g->macros,
 						 axrgen_printf_g(g, "%s_CLIENT_%s", g->P, axrgen_upper(g, o->sym)));
 	o->client_fill = axrgen_names_unique(g, &g->idents, axrgen_printf_g(g, "%s_input", o->client_fn));
@@ -453,6 +477,7 @@ static void axrgen__plan_op(axrgen_gen_t *g, axrgen_op_t *o)
 	}
 	axrgen__security(g, o);
 	axrgen__crud(g, o);
+	o->counts = axrgen__counts(o, ok);
 	axrgen__filters(g, o);
 }
 

@@ -16,15 +16,15 @@ static void account_client_authenticate_device_input(Account__AuthenticateDevice
 		in->body = (Account__DeviceLogin *)(uintptr_t)body;
 }
 
-int account_client_authenticate_device(axr_client_t *c, const Account__DeviceLogin *body,
-	const Account__AuthenticateDeviceInput *opts, Account__NewUser **out, axr_arena_t *arena,
-	axr_client_error_t *err)
+int account_client_authenticate_device_ex(axr_client_t *c, const Account__DeviceLogin *body,
+	const Account__AuthenticateDeviceInput *opts, const axr_client_call_opts_t *call,
+	Account__NewUser **out, axr_arena_t *arena, axr_client_error_t *err)
 {
 	Account__AuthenticateDeviceInput in;
 	account_client_authenticate_device_input(&in, body, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &account_client_routes[ACCOUNT_CLIENT_AUTHENTICATE_DEVICE], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &account_client_routes[ACCOUNT_CLIENT_AUTHENTICATE_DEVICE], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Account__NewUser *)m;
 	else if (arena == NULL)
@@ -32,14 +32,29 @@ int account_client_authenticate_device(axr_client_t *c, const Account__DeviceLog
 	return rc;
 }
 
+int account_client_authenticate_device(axr_client_t *c, const Account__DeviceLogin *body,
+	const Account__AuthenticateDeviceInput *opts, Account__NewUser **out, axr_arena_t *arena,
+	axr_client_error_t *err)
+{
+	return account_client_authenticate_device_ex(c, body, opts, NULL, out, arena, err);
+}
+
+int account_client_authenticate_device_async_ex(axr_client_t *c, struct event_base *base,
+	const Account__DeviceLogin *body, const Account__AuthenticateDeviceInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud)
+{
+	Account__AuthenticateDeviceInput in;
+	account_client_authenticate_device_input(&in, body, opts);
+	return axr_client_call_async(c, base, &account_client_routes[ACCOUNT_CLIENT_AUTHENTICATE_DEVICE], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int account_client_authenticate_device_async(axr_client_t *c, struct event_base *base,
 	const Account__DeviceLogin *body, const Account__AuthenticateDeviceInput *opts, axr_arena_t *arena,
 	axr_client_error_t *err, axr_client_cb cb, void *ud)
 {
-	Account__AuthenticateDeviceInput in;
-	account_client_authenticate_device_input(&in, body, opts);
-	return axr_client_call_async(c, base, &account_client_routes[ACCOUNT_CLIENT_AUTHENTICATE_DEVICE], &in.base, NULL, arena, err,
-					     cb, ud);
+	return account_client_authenticate_device_async_ex(c, base, body, opts, NULL, arena, err, cb, ud);
 }
 
 /* GET /auth/keys */
@@ -49,14 +64,14 @@ static void account_client_get_keys_input(Account__GetKeysInput *in, const Accou
 	*in = opts != NULL ? *opts : zero;
 }
 
-int account_client_get_keys(axr_client_t *c, const Account__GetKeysInput *opts, Account__Jwks **out,
-	axr_arena_t *arena, axr_client_error_t *err)
+int account_client_get_keys_ex(axr_client_t *c, const Account__GetKeysInput *opts,
+	const axr_client_call_opts_t *call, Account__Jwks **out, axr_arena_t *arena, axr_client_error_t *err)
 {
 	Account__GetKeysInput in;
 	account_client_get_keys_input(&in, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &account_client_routes[ACCOUNT_CLIENT_GET_KEYS], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &account_client_routes[ACCOUNT_CLIENT_GET_KEYS], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Account__Jwks *)m;
 	else if (arena == NULL)
@@ -64,13 +79,26 @@ int account_client_get_keys(axr_client_t *c, const Account__GetKeysInput *opts, 
 	return rc;
 }
 
-int account_client_get_keys_async(axr_client_t *c, struct event_base *base, const Account__GetKeysInput *opts,
-	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud)
+int account_client_get_keys(axr_client_t *c, const Account__GetKeysInput *opts, Account__Jwks **out,
+	axr_arena_t *arena, axr_client_error_t *err)
+{
+	return account_client_get_keys_ex(c, opts, NULL, out, arena, err);
+}
+
+int account_client_get_keys_async_ex(axr_client_t *c, struct event_base *base,
+	const Account__GetKeysInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud)
 {
 	Account__GetKeysInput in;
 	account_client_get_keys_input(&in, opts);
-	return axr_client_call_async(c, base, &account_client_routes[ACCOUNT_CLIENT_GET_KEYS], &in.base, NULL, arena, err,
+	return axr_client_call_async(c, base, &account_client_routes[ACCOUNT_CLIENT_GET_KEYS], &in.base, call, arena, err,
 					     cb, ud);
+}
+
+int account_client_get_keys_async(axr_client_t *c, struct event_base *base, const Account__GetKeysInput *opts,
+	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	return account_client_get_keys_async_ex(c, base, opts, NULL, arena, err, cb, ud);
 }
 
 /* POST /auth/logout */
@@ -83,22 +111,38 @@ static void account_client_logout_input(Account__LogoutInput *in, const Account_
 		in->body = (Account__RefreshRequest *)(uintptr_t)body;
 }
 
-int account_client_logout(axr_client_t *c, const Account__RefreshRequest *body,
-	const Account__LogoutInput *opts, axr_arena_t *arena, axr_client_error_t *err)
+int account_client_logout_ex(axr_client_t *c, const Account__RefreshRequest *body,
+	const Account__LogoutInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err)
 {
 	Account__LogoutInput in;
 	account_client_logout_input(&in, body, opts);
-	return axr_client_call(c, &account_client_routes[ACCOUNT_CLIENT_LOGOUT], &in.base, NULL, arena, err);
+	return axr_client_call_opts(c, &account_client_routes[ACCOUNT_CLIENT_LOGOUT], &in.base, call, NULL,
+				    arena, err);
+}
+
+int account_client_logout(axr_client_t *c, const Account__RefreshRequest *body,
+	const Account__LogoutInput *opts, axr_arena_t *arena, axr_client_error_t *err)
+{
+	return account_client_logout_ex(c, body, opts, NULL, arena, err);
+}
+
+int account_client_logout_async_ex(axr_client_t *c, struct event_base *base,
+	const Account__RefreshRequest *body, const Account__LogoutInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud)
+{
+	Account__LogoutInput in;
+	account_client_logout_input(&in, body, opts);
+	return axr_client_call_async(c, base, &account_client_routes[ACCOUNT_CLIENT_LOGOUT], &in.base, call, arena, err,
+					     cb, ud);
 }
 
 int account_client_logout_async(axr_client_t *c, struct event_base *base, const Account__RefreshRequest *body,
 	const Account__LogoutInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud)
 {
-	Account__LogoutInput in;
-	account_client_logout_input(&in, body, opts);
-	return axr_client_call_async(c, base, &account_client_routes[ACCOUNT_CLIENT_LOGOUT], &in.base, NULL, arena, err,
-					     cb, ud);
+	return account_client_logout_async_ex(c, base, body, opts, NULL, arena, err, cb, ud);
 }
 
 /* POST /auth/password */
@@ -111,15 +155,15 @@ static void account_client_authenticate_password_input(Account__AuthenticatePass
 		in->body = (Account__PasswordLogin *)(uintptr_t)body;
 }
 
-int account_client_authenticate_password(axr_client_t *c, const Account__PasswordLogin *body,
-	const Account__AuthenticatePasswordInput *opts, Account__NewUser **out, axr_arena_t *arena,
-	axr_client_error_t *err)
+int account_client_authenticate_password_ex(axr_client_t *c, const Account__PasswordLogin *body,
+	const Account__AuthenticatePasswordInput *opts, const axr_client_call_opts_t *call,
+	Account__NewUser **out, axr_arena_t *arena, axr_client_error_t *err)
 {
 	Account__AuthenticatePasswordInput in;
 	account_client_authenticate_password_input(&in, body, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &account_client_routes[ACCOUNT_CLIENT_AUTHENTICATE_PASSWORD], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &account_client_routes[ACCOUNT_CLIENT_AUTHENTICATE_PASSWORD], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Account__NewUser *)m;
 	else if (arena == NULL)
@@ -127,14 +171,29 @@ int account_client_authenticate_password(axr_client_t *c, const Account__Passwor
 	return rc;
 }
 
+int account_client_authenticate_password(axr_client_t *c, const Account__PasswordLogin *body,
+	const Account__AuthenticatePasswordInput *opts, Account__NewUser **out, axr_arena_t *arena,
+	axr_client_error_t *err)
+{
+	return account_client_authenticate_password_ex(c, body, opts, NULL, out, arena, err);
+}
+
+int account_client_authenticate_password_async_ex(axr_client_t *c, struct event_base *base,
+	const Account__PasswordLogin *body, const Account__AuthenticatePasswordInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud)
+{
+	Account__AuthenticatePasswordInput in;
+	account_client_authenticate_password_input(&in, body, opts);
+	return axr_client_call_async(c, base, &account_client_routes[ACCOUNT_CLIENT_AUTHENTICATE_PASSWORD], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int account_client_authenticate_password_async(axr_client_t *c, struct event_base *base,
 	const Account__PasswordLogin *body, const Account__AuthenticatePasswordInput *opts,
 	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud)
 {
-	Account__AuthenticatePasswordInput in;
-	account_client_authenticate_password_input(&in, body, opts);
-	return axr_client_call_async(c, base, &account_client_routes[ACCOUNT_CLIENT_AUTHENTICATE_PASSWORD], &in.base, NULL, arena, err,
-					     cb, ud);
+	return account_client_authenticate_password_async_ex(c, base, body, opts, NULL, arena, err, cb, ud);
 }
 
 /* POST /auth/refresh */
@@ -147,15 +206,15 @@ static void account_client_refresh_token_input(Account__RefreshTokenInput *in, c
 		in->body = (Account__RefreshRequest *)(uintptr_t)body;
 }
 
-int account_client_refresh_token(axr_client_t *c, const Account__RefreshRequest *body,
-	const Account__RefreshTokenInput *opts, Account__NewUser **out, axr_arena_t *arena,
-	axr_client_error_t *err)
+int account_client_refresh_token_ex(axr_client_t *c, const Account__RefreshRequest *body,
+	const Account__RefreshTokenInput *opts, const axr_client_call_opts_t *call, Account__NewUser **out,
+	axr_arena_t *arena, axr_client_error_t *err)
 {
 	Account__RefreshTokenInput in;
 	account_client_refresh_token_input(&in, body, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &account_client_routes[ACCOUNT_CLIENT_REFRESH_TOKEN], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &account_client_routes[ACCOUNT_CLIENT_REFRESH_TOKEN], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Account__NewUser *)m;
 	else if (arena == NULL)
@@ -163,14 +222,29 @@ int account_client_refresh_token(axr_client_t *c, const Account__RefreshRequest 
 	return rc;
 }
 
+int account_client_refresh_token(axr_client_t *c, const Account__RefreshRequest *body,
+	const Account__RefreshTokenInput *opts, Account__NewUser **out, axr_arena_t *arena,
+	axr_client_error_t *err)
+{
+	return account_client_refresh_token_ex(c, body, opts, NULL, out, arena, err);
+}
+
+int account_client_refresh_token_async_ex(axr_client_t *c, struct event_base *base,
+	const Account__RefreshRequest *body, const Account__RefreshTokenInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud)
+{
+	Account__RefreshTokenInput in;
+	account_client_refresh_token_input(&in, body, opts);
+	return axr_client_call_async(c, base, &account_client_routes[ACCOUNT_CLIENT_REFRESH_TOKEN], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int account_client_refresh_token_async(axr_client_t *c, struct event_base *base,
 	const Account__RefreshRequest *body, const Account__RefreshTokenInput *opts, axr_arena_t *arena,
 	axr_client_error_t *err, axr_client_cb cb, void *ud)
 {
-	Account__RefreshTokenInput in;
-	account_client_refresh_token_input(&in, body, opts);
-	return axr_client_call_async(c, base, &account_client_routes[ACCOUNT_CLIENT_REFRESH_TOKEN], &in.base, NULL, arena, err,
-					     cb, ud);
+	return account_client_refresh_token_async_ex(c, base, body, opts, NULL, arena, err, cb, ud);
 }
 
 /* GET /roles */
@@ -180,14 +254,15 @@ static void account_client_list_roles_input(Account__ListRolesInput *in, const A
 	*in = opts != NULL ? *opts : zero;
 }
 
-int account_client_list_roles(axr_client_t *c, const Account__ListRolesInput *opts, Account__RoleList **out,
-	axr_arena_t *arena, axr_client_error_t *err)
+int account_client_list_roles_ex(axr_client_t *c, const Account__ListRolesInput *opts,
+	const axr_client_call_opts_t *call, Account__RoleList **out, axr_arena_t *arena,
+	axr_client_error_t *err)
 {
 	Account__ListRolesInput in;
 	account_client_list_roles_input(&in, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &account_client_routes[ACCOUNT_CLIENT_LIST_ROLES], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &account_client_routes[ACCOUNT_CLIENT_LIST_ROLES], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Account__RoleList *)m;
 	else if (arena == NULL)
@@ -195,14 +270,27 @@ int account_client_list_roles(axr_client_t *c, const Account__ListRolesInput *op
 	return rc;
 }
 
+int account_client_list_roles(axr_client_t *c, const Account__ListRolesInput *opts, Account__RoleList **out,
+	axr_arena_t *arena, axr_client_error_t *err)
+{
+	return account_client_list_roles_ex(c, opts, NULL, out, arena, err);
+}
+
+int account_client_list_roles_async_ex(axr_client_t *c, struct event_base *base,
+	const Account__ListRolesInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Account__ListRolesInput in;
+	account_client_list_roles_input(&in, opts);
+	return axr_client_call_async(c, base, &account_client_routes[ACCOUNT_CLIENT_LIST_ROLES], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int account_client_list_roles_async(axr_client_t *c, struct event_base *base,
 	const Account__ListRolesInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud)
 {
-	Account__ListRolesInput in;
-	account_client_list_roles_input(&in, opts);
-	return axr_client_call_async(c, base, &account_client_routes[ACCOUNT_CLIENT_LIST_ROLES], &in.base, NULL, arena, err,
-					     cb, ud);
+	return account_client_list_roles_async_ex(c, base, opts, NULL, arena, err, cb, ud);
 }
 
 /* POST /roles */
@@ -215,15 +303,15 @@ static void account_client_create_role_input(Account__CreateRoleInput *in, const
 		in->body = (Account__Role *)(uintptr_t)body;
 }
 
-int account_client_create_role(axr_client_t *c, const Account__Role *body,
-	const Account__CreateRoleInput *opts, Account__Role **out, axr_arena_t *arena,
-	axr_client_error_t *err)
+int account_client_create_role_ex(axr_client_t *c, const Account__Role *body,
+	const Account__CreateRoleInput *opts, const axr_client_call_opts_t *call, Account__Role **out,
+	axr_arena_t *arena, axr_client_error_t *err)
 {
 	Account__CreateRoleInput in;
 	account_client_create_role_input(&in, body, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &account_client_routes[ACCOUNT_CLIENT_CREATE_ROLE], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &account_client_routes[ACCOUNT_CLIENT_CREATE_ROLE], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Account__Role *)m;
 	else if (arena == NULL)
@@ -231,14 +319,28 @@ int account_client_create_role(axr_client_t *c, const Account__Role *body,
 	return rc;
 }
 
+int account_client_create_role(axr_client_t *c, const Account__Role *body,
+	const Account__CreateRoleInput *opts, Account__Role **out, axr_arena_t *arena,
+	axr_client_error_t *err)
+{
+	return account_client_create_role_ex(c, body, opts, NULL, out, arena, err);
+}
+
+int account_client_create_role_async_ex(axr_client_t *c, struct event_base *base, const Account__Role *body,
+	const Account__CreateRoleInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Account__CreateRoleInput in;
+	account_client_create_role_input(&in, body, opts);
+	return axr_client_call_async(c, base, &account_client_routes[ACCOUNT_CLIENT_CREATE_ROLE], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int account_client_create_role_async(axr_client_t *c, struct event_base *base, const Account__Role *body,
 	const Account__CreateRoleInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud)
 {
-	Account__CreateRoleInput in;
-	account_client_create_role_input(&in, body, opts);
-	return axr_client_call_async(c, base, &account_client_routes[ACCOUNT_CLIENT_CREATE_ROLE], &in.base, NULL, arena, err,
-					     cb, ud);
+	return account_client_create_role_async_ex(c, base, body, opts, NULL, arena, err, cb, ud);
 }
 
 /* HEAD /roles */
@@ -248,22 +350,48 @@ static void account_client_count_roles_input(Account__CountRolesInput *in, const
 	*in = opts != NULL ? *opts : zero;
 }
 
-int account_client_count_roles(axr_client_t *c, const Account__CountRolesInput *opts, axr_arena_t *arena,
-	axr_client_error_t *err)
+int account_client_count_roles_ex(axr_client_t *c, const Account__CountRolesInput *opts,
+	const axr_client_call_opts_t *call, int64_t *total, axr_arena_t *arena, axr_client_error_t *err)
 {
 	Account__CountRolesInput in;
 	account_client_count_roles_input(&in, opts);
-	return axr_client_call(c, &account_client_routes[ACCOUNT_CLIENT_COUNT_ROLES], &in.base, NULL, arena, err);
+	axr_client_call_opts_t set = {.total = total};
+	if (call != NULL) {
+		set = *call;
+		if (total != NULL)
+			set.total = total;
+	}
+	return axr_client_call_opts(c, &account_client_routes[ACCOUNT_CLIENT_COUNT_ROLES], &in.base, &set, NULL,
+				    arena, err);
+}
+
+int account_client_count_roles(axr_client_t *c, const Account__CountRolesInput *opts, int64_t *total,
+	axr_arena_t *arena, axr_client_error_t *err)
+{
+	return account_client_count_roles_ex(c, opts, NULL, total, arena, err);
+}
+
+int account_client_count_roles_async_ex(axr_client_t *c, struct event_base *base,
+	const Account__CountRolesInput *opts, const axr_client_call_opts_t *call, int64_t *total,
+	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Account__CountRolesInput in;
+	account_client_count_roles_input(&in, opts);
+	axr_client_call_opts_t set = {.total = total};
+	if (call != NULL) {
+		set = *call;
+		if (total != NULL)
+			set.total = total;
+	}
+	return axr_client_call_async(c, base, &account_client_routes[ACCOUNT_CLIENT_COUNT_ROLES], &in.base, &set, arena, err,
+					     cb, ud);
 }
 
 int account_client_count_roles_async(axr_client_t *c, struct event_base *base,
-	const Account__CountRolesInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
-	void *ud)
+	const Account__CountRolesInput *opts, int64_t *total, axr_arena_t *arena, axr_client_error_t *err,
+	axr_client_cb cb, void *ud)
 {
-	Account__CountRolesInput in;
-	account_client_count_roles_input(&in, opts);
-	return axr_client_call_async(c, base, &account_client_routes[ACCOUNT_CLIENT_COUNT_ROLES], &in.base, NULL, arena, err,
-					     cb, ud);
+	return account_client_count_roles_async_ex(c, base, opts, NULL, total, arena, err, cb, ud);
 }
 
 /* GET /roles/{id} */
@@ -276,14 +404,14 @@ static void account_client_find_role_input(Account__FindRoleInput *in, const cha
 		in->id = (char *)(uintptr_t)id;
 }
 
-int account_client_find_role(axr_client_t *c, const char *id, const Account__FindRoleInput *opts,
-	Account__Role **out, axr_arena_t *arena, axr_client_error_t *err)
+int account_client_find_role_ex(axr_client_t *c, const char *id, const Account__FindRoleInput *opts,
+	const axr_client_call_opts_t *call, Account__Role **out, axr_arena_t *arena, axr_client_error_t *err)
 {
 	Account__FindRoleInput in;
 	account_client_find_role_input(&in, id, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &account_client_routes[ACCOUNT_CLIENT_FIND_ROLE], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &account_client_routes[ACCOUNT_CLIENT_FIND_ROLE], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Account__Role *)m;
 	else if (arena == NULL)
@@ -291,14 +419,27 @@ int account_client_find_role(axr_client_t *c, const char *id, const Account__Fin
 	return rc;
 }
 
+int account_client_find_role(axr_client_t *c, const char *id, const Account__FindRoleInput *opts,
+	Account__Role **out, axr_arena_t *arena, axr_client_error_t *err)
+{
+	return account_client_find_role_ex(c, id, opts, NULL, out, arena, err);
+}
+
+int account_client_find_role_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Account__FindRoleInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Account__FindRoleInput in;
+	account_client_find_role_input(&in, id, opts);
+	return axr_client_call_async(c, base, &account_client_routes[ACCOUNT_CLIENT_FIND_ROLE], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int account_client_find_role_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Account__FindRoleInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud)
 {
-	Account__FindRoleInput in;
-	account_client_find_role_input(&in, id, opts);
-	return axr_client_call_async(c, base, &account_client_routes[ACCOUNT_CLIENT_FIND_ROLE], &in.base, NULL, arena, err,
-					     cb, ud);
+	return account_client_find_role_async_ex(c, base, id, opts, NULL, arena, err, cb, ud);
 }
 
 /* PUT /roles/{id} */
@@ -313,15 +454,15 @@ static void account_client_update_role_input(Account__UpdateRoleInput *in, const
 		in->body = (Account__Role *)(uintptr_t)body;
 }
 
-int account_client_update_role(axr_client_t *c, const char *id, const Account__Role *body,
-	const Account__UpdateRoleInput *opts, Account__Role **out, axr_arena_t *arena,
-	axr_client_error_t *err)
+int account_client_update_role_ex(axr_client_t *c, const char *id, const Account__Role *body,
+	const Account__UpdateRoleInput *opts, const axr_client_call_opts_t *call, Account__Role **out,
+	axr_arena_t *arena, axr_client_error_t *err)
 {
 	Account__UpdateRoleInput in;
 	account_client_update_role_input(&in, id, body, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &account_client_routes[ACCOUNT_CLIENT_UPDATE_ROLE], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &account_client_routes[ACCOUNT_CLIENT_UPDATE_ROLE], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Account__Role *)m;
 	else if (arena == NULL)
@@ -329,14 +470,28 @@ int account_client_update_role(axr_client_t *c, const char *id, const Account__R
 	return rc;
 }
 
+int account_client_update_role(axr_client_t *c, const char *id, const Account__Role *body,
+	const Account__UpdateRoleInput *opts, Account__Role **out, axr_arena_t *arena,
+	axr_client_error_t *err)
+{
+	return account_client_update_role_ex(c, id, body, opts, NULL, out, arena, err);
+}
+
+int account_client_update_role_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Account__Role *body, const Account__UpdateRoleInput *opts, const axr_client_call_opts_t *call,
+	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Account__UpdateRoleInput in;
+	account_client_update_role_input(&in, id, body, opts);
+	return axr_client_call_async(c, base, &account_client_routes[ACCOUNT_CLIENT_UPDATE_ROLE], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int account_client_update_role_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Account__Role *body, const Account__UpdateRoleInput *opts, axr_arena_t *arena,
 	axr_client_error_t *err, axr_client_cb cb, void *ud)
 {
-	Account__UpdateRoleInput in;
-	account_client_update_role_input(&in, id, body, opts);
-	return axr_client_call_async(c, base, &account_client_routes[ACCOUNT_CLIENT_UPDATE_ROLE], &in.base, NULL, arena, err,
-					     cb, ud);
+	return account_client_update_role_async_ex(c, base, id, body, opts, NULL, arena, err, cb, ud);
 }
 
 /* DELETE /roles/{id} */
@@ -349,22 +504,36 @@ static void account_client_delete_role_input(Account__DeleteRoleInput *in, const
 		in->id = (char *)(uintptr_t)id;
 }
 
-int account_client_delete_role(axr_client_t *c, const char *id, const Account__DeleteRoleInput *opts,
-	axr_arena_t *arena, axr_client_error_t *err)
+int account_client_delete_role_ex(axr_client_t *c, const char *id, const Account__DeleteRoleInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err)
 {
 	Account__DeleteRoleInput in;
 	account_client_delete_role_input(&in, id, opts);
-	return axr_client_call(c, &account_client_routes[ACCOUNT_CLIENT_DELETE_ROLE], &in.base, NULL, arena, err);
+	return axr_client_call_opts(c, &account_client_routes[ACCOUNT_CLIENT_DELETE_ROLE], &in.base, call, NULL,
+				    arena, err);
+}
+
+int account_client_delete_role(axr_client_t *c, const char *id, const Account__DeleteRoleInput *opts,
+	axr_arena_t *arena, axr_client_error_t *err)
+{
+	return account_client_delete_role_ex(c, id, opts, NULL, arena, err);
+}
+
+int account_client_delete_role_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Account__DeleteRoleInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Account__DeleteRoleInput in;
+	account_client_delete_role_input(&in, id, opts);
+	return axr_client_call_async(c, base, &account_client_routes[ACCOUNT_CLIENT_DELETE_ROLE], &in.base, call, arena, err,
+					     cb, ud);
 }
 
 int account_client_delete_role_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Account__DeleteRoleInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud)
 {
-	Account__DeleteRoleInput in;
-	account_client_delete_role_input(&in, id, opts);
-	return axr_client_call_async(c, base, &account_client_routes[ACCOUNT_CLIENT_DELETE_ROLE], &in.base, NULL, arena, err,
-					     cb, ud);
+	return account_client_delete_role_async_ex(c, base, id, opts, NULL, arena, err, cb, ud);
 }
 
 /* GET /users */
@@ -374,14 +543,15 @@ static void account_client_list_users_input(Account__ListUsersInput *in, const A
 	*in = opts != NULL ? *opts : zero;
 }
 
-int account_client_list_users(axr_client_t *c, const Account__ListUsersInput *opts, Account__UserList **out,
-	axr_arena_t *arena, axr_client_error_t *err)
+int account_client_list_users_ex(axr_client_t *c, const Account__ListUsersInput *opts,
+	const axr_client_call_opts_t *call, Account__UserList **out, axr_arena_t *arena,
+	axr_client_error_t *err)
 {
 	Account__ListUsersInput in;
 	account_client_list_users_input(&in, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &account_client_routes[ACCOUNT_CLIENT_LIST_USERS], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &account_client_routes[ACCOUNT_CLIENT_LIST_USERS], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Account__UserList *)m;
 	else if (arena == NULL)
@@ -389,14 +559,27 @@ int account_client_list_users(axr_client_t *c, const Account__ListUsersInput *op
 	return rc;
 }
 
+int account_client_list_users(axr_client_t *c, const Account__ListUsersInput *opts, Account__UserList **out,
+	axr_arena_t *arena, axr_client_error_t *err)
+{
+	return account_client_list_users_ex(c, opts, NULL, out, arena, err);
+}
+
+int account_client_list_users_async_ex(axr_client_t *c, struct event_base *base,
+	const Account__ListUsersInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Account__ListUsersInput in;
+	account_client_list_users_input(&in, opts);
+	return axr_client_call_async(c, base, &account_client_routes[ACCOUNT_CLIENT_LIST_USERS], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int account_client_list_users_async(axr_client_t *c, struct event_base *base,
 	const Account__ListUsersInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud)
 {
-	Account__ListUsersInput in;
-	account_client_list_users_input(&in, opts);
-	return axr_client_call_async(c, base, &account_client_routes[ACCOUNT_CLIENT_LIST_USERS], &in.base, NULL, arena, err,
-					     cb, ud);
+	return account_client_list_users_async_ex(c, base, opts, NULL, arena, err, cb, ud);
 }
 
 /* POST /users */
@@ -409,15 +592,15 @@ static void account_client_register_input(Account__RegisterInput *in, const Acco
 		in->body = (Account__Registration *)(uintptr_t)body;
 }
 
-int account_client_register(axr_client_t *c, const Account__Registration *body,
-	const Account__RegisterInput *opts, Account__NewUser **out, axr_arena_t *arena,
-	axr_client_error_t *err)
+int account_client_register_ex(axr_client_t *c, const Account__Registration *body,
+	const Account__RegisterInput *opts, const axr_client_call_opts_t *call, Account__NewUser **out,
+	axr_arena_t *arena, axr_client_error_t *err)
 {
 	Account__RegisterInput in;
 	account_client_register_input(&in, body, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &account_client_routes[ACCOUNT_CLIENT_REGISTER], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &account_client_routes[ACCOUNT_CLIENT_REGISTER], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Account__NewUser *)m;
 	else if (arena == NULL)
@@ -425,14 +608,29 @@ int account_client_register(axr_client_t *c, const Account__Registration *body,
 	return rc;
 }
 
-int account_client_register_async(axr_client_t *c, struct event_base *base, const Account__Registration *body,
-	const Account__RegisterInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+int account_client_register(axr_client_t *c, const Account__Registration *body,
+	const Account__RegisterInput *opts, Account__NewUser **out, axr_arena_t *arena,
+	axr_client_error_t *err)
+{
+	return account_client_register_ex(c, body, opts, NULL, out, arena, err);
+}
+
+int account_client_register_async_ex(axr_client_t *c, struct event_base *base,
+	const Account__Registration *body, const Account__RegisterInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud)
 {
 	Account__RegisterInput in;
 	account_client_register_input(&in, body, opts);
-	return axr_client_call_async(c, base, &account_client_routes[ACCOUNT_CLIENT_REGISTER], &in.base, NULL, arena, err,
+	return axr_client_call_async(c, base, &account_client_routes[ACCOUNT_CLIENT_REGISTER], &in.base, call, arena, err,
 					     cb, ud);
+}
+
+int account_client_register_async(axr_client_t *c, struct event_base *base, const Account__Registration *body,
+	const Account__RegisterInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud)
+{
+	return account_client_register_async_ex(c, base, body, opts, NULL, arena, err, cb, ud);
 }
 
 /* HEAD /users */
@@ -442,22 +640,48 @@ static void account_client_count_users_input(Account__CountUsersInput *in, const
 	*in = opts != NULL ? *opts : zero;
 }
 
-int account_client_count_users(axr_client_t *c, const Account__CountUsersInput *opts, axr_arena_t *arena,
-	axr_client_error_t *err)
+int account_client_count_users_ex(axr_client_t *c, const Account__CountUsersInput *opts,
+	const axr_client_call_opts_t *call, int64_t *total, axr_arena_t *arena, axr_client_error_t *err)
 {
 	Account__CountUsersInput in;
 	account_client_count_users_input(&in, opts);
-	return axr_client_call(c, &account_client_routes[ACCOUNT_CLIENT_COUNT_USERS], &in.base, NULL, arena, err);
+	axr_client_call_opts_t set = {.total = total};
+	if (call != NULL) {
+		set = *call;
+		if (total != NULL)
+			set.total = total;
+	}
+	return axr_client_call_opts(c, &account_client_routes[ACCOUNT_CLIENT_COUNT_USERS], &in.base, &set, NULL,
+				    arena, err);
+}
+
+int account_client_count_users(axr_client_t *c, const Account__CountUsersInput *opts, int64_t *total,
+	axr_arena_t *arena, axr_client_error_t *err)
+{
+	return account_client_count_users_ex(c, opts, NULL, total, arena, err);
+}
+
+int account_client_count_users_async_ex(axr_client_t *c, struct event_base *base,
+	const Account__CountUsersInput *opts, const axr_client_call_opts_t *call, int64_t *total,
+	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Account__CountUsersInput in;
+	account_client_count_users_input(&in, opts);
+	axr_client_call_opts_t set = {.total = total};
+	if (call != NULL) {
+		set = *call;
+		if (total != NULL)
+			set.total = total;
+	}
+	return axr_client_call_async(c, base, &account_client_routes[ACCOUNT_CLIENT_COUNT_USERS], &in.base, &set, arena, err,
+					     cb, ud);
 }
 
 int account_client_count_users_async(axr_client_t *c, struct event_base *base,
-	const Account__CountUsersInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
-	void *ud)
+	const Account__CountUsersInput *opts, int64_t *total, axr_arena_t *arena, axr_client_error_t *err,
+	axr_client_cb cb, void *ud)
 {
-	Account__CountUsersInput in;
-	account_client_count_users_input(&in, opts);
-	return axr_client_call_async(c, base, &account_client_routes[ACCOUNT_CLIENT_COUNT_USERS], &in.base, NULL, arena, err,
-					     cb, ud);
+	return account_client_count_users_async_ex(c, base, opts, NULL, total, arena, err, cb, ud);
 }
 
 /* GET /users/me */
@@ -467,14 +691,14 @@ static void account_client_find_me_input(Account__FindMeInput *in, const Account
 	*in = opts != NULL ? *opts : zero;
 }
 
-int account_client_find_me(axr_client_t *c, const Account__FindMeInput *opts, Account__User **out,
-	axr_arena_t *arena, axr_client_error_t *err)
+int account_client_find_me_ex(axr_client_t *c, const Account__FindMeInput *opts,
+	const axr_client_call_opts_t *call, Account__User **out, axr_arena_t *arena, axr_client_error_t *err)
 {
 	Account__FindMeInput in;
 	account_client_find_me_input(&in, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &account_client_routes[ACCOUNT_CLIENT_FIND_ME], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &account_client_routes[ACCOUNT_CLIENT_FIND_ME], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Account__User *)m;
 	else if (arena == NULL)
@@ -482,13 +706,26 @@ int account_client_find_me(axr_client_t *c, const Account__FindMeInput *opts, Ac
 	return rc;
 }
 
-int account_client_find_me_async(axr_client_t *c, struct event_base *base, const Account__FindMeInput *opts,
-	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud)
+int account_client_find_me(axr_client_t *c, const Account__FindMeInput *opts, Account__User **out,
+	axr_arena_t *arena, axr_client_error_t *err)
+{
+	return account_client_find_me_ex(c, opts, NULL, out, arena, err);
+}
+
+int account_client_find_me_async_ex(axr_client_t *c, struct event_base *base,
+	const Account__FindMeInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud)
 {
 	Account__FindMeInput in;
 	account_client_find_me_input(&in, opts);
-	return axr_client_call_async(c, base, &account_client_routes[ACCOUNT_CLIENT_FIND_ME], &in.base, NULL, arena, err,
+	return axr_client_call_async(c, base, &account_client_routes[ACCOUNT_CLIENT_FIND_ME], &in.base, call, arena, err,
 					     cb, ud);
+}
+
+int account_client_find_me_async(axr_client_t *c, struct event_base *base, const Account__FindMeInput *opts,
+	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	return account_client_find_me_async_ex(c, base, opts, NULL, arena, err, cb, ud);
 }
 
 /* GET /users/{id} */
@@ -501,14 +738,14 @@ static void account_client_find_user_input(Account__FindUserInput *in, const cha
 		in->id = (char *)(uintptr_t)id;
 }
 
-int account_client_find_user(axr_client_t *c, const char *id, const Account__FindUserInput *opts,
-	Account__User **out, axr_arena_t *arena, axr_client_error_t *err)
+int account_client_find_user_ex(axr_client_t *c, const char *id, const Account__FindUserInput *opts,
+	const axr_client_call_opts_t *call, Account__User **out, axr_arena_t *arena, axr_client_error_t *err)
 {
 	Account__FindUserInput in;
 	account_client_find_user_input(&in, id, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &account_client_routes[ACCOUNT_CLIENT_FIND_USER], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &account_client_routes[ACCOUNT_CLIENT_FIND_USER], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Account__User *)m;
 	else if (arena == NULL)
@@ -516,14 +753,27 @@ int account_client_find_user(axr_client_t *c, const char *id, const Account__Fin
 	return rc;
 }
 
+int account_client_find_user(axr_client_t *c, const char *id, const Account__FindUserInput *opts,
+	Account__User **out, axr_arena_t *arena, axr_client_error_t *err)
+{
+	return account_client_find_user_ex(c, id, opts, NULL, out, arena, err);
+}
+
+int account_client_find_user_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Account__FindUserInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Account__FindUserInput in;
+	account_client_find_user_input(&in, id, opts);
+	return axr_client_call_async(c, base, &account_client_routes[ACCOUNT_CLIENT_FIND_USER], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int account_client_find_user_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Account__FindUserInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud)
 {
-	Account__FindUserInput in;
-	account_client_find_user_input(&in, id, opts);
-	return axr_client_call_async(c, base, &account_client_routes[ACCOUNT_CLIENT_FIND_USER], &in.base, NULL, arena, err,
-					     cb, ud);
+	return account_client_find_user_async_ex(c, base, id, opts, NULL, arena, err, cb, ud);
 }
 
 /* PUT /users/{id} */
@@ -538,15 +788,15 @@ static void account_client_update_user_input(Account__UpdateUserInput *in, const
 		in->body = (Account__UserUpdate *)(uintptr_t)body;
 }
 
-int account_client_update_user(axr_client_t *c, const char *id, const Account__UserUpdate *body,
-	const Account__UpdateUserInput *opts, Account__User **out, axr_arena_t *arena,
-	axr_client_error_t *err)
+int account_client_update_user_ex(axr_client_t *c, const char *id, const Account__UserUpdate *body,
+	const Account__UpdateUserInput *opts, const axr_client_call_opts_t *call, Account__User **out,
+	axr_arena_t *arena, axr_client_error_t *err)
 {
 	Account__UpdateUserInput in;
 	account_client_update_user_input(&in, id, body, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &account_client_routes[ACCOUNT_CLIENT_UPDATE_USER], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &account_client_routes[ACCOUNT_CLIENT_UPDATE_USER], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Account__User *)m;
 	else if (arena == NULL)
@@ -554,14 +804,29 @@ int account_client_update_user(axr_client_t *c, const char *id, const Account__U
 	return rc;
 }
 
+int account_client_update_user(axr_client_t *c, const char *id, const Account__UserUpdate *body,
+	const Account__UpdateUserInput *opts, Account__User **out, axr_arena_t *arena,
+	axr_client_error_t *err)
+{
+	return account_client_update_user_ex(c, id, body, opts, NULL, out, arena, err);
+}
+
+int account_client_update_user_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Account__UserUpdate *body, const Account__UpdateUserInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud)
+{
+	Account__UpdateUserInput in;
+	account_client_update_user_input(&in, id, body, opts);
+	return axr_client_call_async(c, base, &account_client_routes[ACCOUNT_CLIENT_UPDATE_USER], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int account_client_update_user_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Account__UserUpdate *body, const Account__UpdateUserInput *opts, axr_arena_t *arena,
 	axr_client_error_t *err, axr_client_cb cb, void *ud)
 {
-	Account__UpdateUserInput in;
-	account_client_update_user_input(&in, id, body, opts);
-	return axr_client_call_async(c, base, &account_client_routes[ACCOUNT_CLIENT_UPDATE_USER], &in.base, NULL, arena, err,
-					     cb, ud);
+	return account_client_update_user_async_ex(c, base, id, body, opts, NULL, arena, err, cb, ud);
 }
 
 /* DELETE /users/{id} */
@@ -574,20 +839,34 @@ static void account_client_delete_user_input(Account__DeleteUserInput *in, const
 		in->id = (char *)(uintptr_t)id;
 }
 
-int account_client_delete_user(axr_client_t *c, const char *id, const Account__DeleteUserInput *opts,
-	axr_arena_t *arena, axr_client_error_t *err)
+int account_client_delete_user_ex(axr_client_t *c, const char *id, const Account__DeleteUserInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err)
 {
 	Account__DeleteUserInput in;
 	account_client_delete_user_input(&in, id, opts);
-	return axr_client_call(c, &account_client_routes[ACCOUNT_CLIENT_DELETE_USER], &in.base, NULL, arena, err);
+	return axr_client_call_opts(c, &account_client_routes[ACCOUNT_CLIENT_DELETE_USER], &in.base, call, NULL,
+				    arena, err);
+}
+
+int account_client_delete_user(axr_client_t *c, const char *id, const Account__DeleteUserInput *opts,
+	axr_arena_t *arena, axr_client_error_t *err)
+{
+	return account_client_delete_user_ex(c, id, opts, NULL, arena, err);
+}
+
+int account_client_delete_user_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Account__DeleteUserInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Account__DeleteUserInput in;
+	account_client_delete_user_input(&in, id, opts);
+	return axr_client_call_async(c, base, &account_client_routes[ACCOUNT_CLIENT_DELETE_USER], &in.base, call, arena, err,
+					     cb, ud);
 }
 
 int account_client_delete_user_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Account__DeleteUserInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud)
 {
-	Account__DeleteUserInput in;
-	account_client_delete_user_input(&in, id, opts);
-	return axr_client_call_async(c, base, &account_client_routes[ACCOUNT_CLIENT_DELETE_USER], &in.base, NULL, arena, err,
-					     cb, ud);
+	return account_client_delete_user_async_ex(c, base, id, opts, NULL, arena, err, cb, ud);
 }

@@ -8,6 +8,12 @@
  * then `opts`, the operation's input message, for everything else (optional
  * parameters; NULL: none). A non-NULL argument replaces the member of `opts`.
  * Parameters and body are validated before sending, as the server will.
+ * Each has an `_ex` form (`_async_ex`) taking per-call settings after `opts`:
+ * `const axr_client_call_opts_t *call` (timeout, request id, extra headers and
+ * query parameters, the answer's status and headers; NULL: none).
+ * Count operations (`total` below) take `int64_t *total`: the answer's
+ * X-Total-Count (-1 until a success; async: filled before `cb` runs, so it must
+ * outlive the call; NULL: not read). Without it the call fails (AXR_EPARSE).
  *
  * Returns 0, or a negative AXR_E* code with `err` (may be NULL) filled: LOCAL,
  * NETWORK or HTTP (status, the error body's code, message and field errors).
@@ -36,9 +42,16 @@
 int account_client_authenticate_device(axr_client_t *c, const Account__DeviceLogin *body,
 	const Account__AuthenticateDeviceInput *opts, Account__NewUser **out, axr_arena_t *arena,
 	axr_client_error_t *err);
+int account_client_authenticate_device_ex(axr_client_t *c, const Account__DeviceLogin *body,
+	const Account__AuthenticateDeviceInput *opts, const axr_client_call_opts_t *call,
+	Account__NewUser **out, axr_arena_t *arena, axr_client_error_t *err);
 int account_client_authenticate_device_async(axr_client_t *c, struct event_base *base,
 	const Account__DeviceLogin *body, const Account__AuthenticateDeviceInput *opts, axr_arena_t *arena,
 	axr_client_error_t *err, axr_client_cb cb, void *ud);
+int account_client_authenticate_device_async_ex(axr_client_t *c, struct event_base *base,
+	const Account__DeviceLogin *body, const Account__AuthenticateDeviceInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud);
 
 /*
  * GET /auth/keys (getKeys)
@@ -48,8 +61,13 @@ int account_client_authenticate_device_async(axr_client_t *c, struct event_base 
  */
 int account_client_get_keys(axr_client_t *c, const Account__GetKeysInput *opts, Account__Jwks **out,
 	axr_arena_t *arena, axr_client_error_t *err);
+int account_client_get_keys_ex(axr_client_t *c, const Account__GetKeysInput *opts,
+	const axr_client_call_opts_t *call, Account__Jwks **out, axr_arena_t *arena, axr_client_error_t *err);
 int account_client_get_keys_async(axr_client_t *c, struct event_base *base, const Account__GetKeysInput *opts,
 	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud);
+int account_client_get_keys_async_ex(axr_client_t *c, struct event_base *base,
+	const Account__GetKeysInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * POST /auth/logout (logout)
@@ -59,8 +77,15 @@ int account_client_get_keys_async(axr_client_t *c, struct event_base *base, cons
  */
 int account_client_logout(axr_client_t *c, const Account__RefreshRequest *body,
 	const Account__LogoutInput *opts, axr_arena_t *arena, axr_client_error_t *err);
+int account_client_logout_ex(axr_client_t *c, const Account__RefreshRequest *body,
+	const Account__LogoutInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err);
 int account_client_logout_async(axr_client_t *c, struct event_base *base, const Account__RefreshRequest *body,
 	const Account__LogoutInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud);
+int account_client_logout_async_ex(axr_client_t *c, struct event_base *base,
+	const Account__RefreshRequest *body, const Account__LogoutInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud);
 
 /*
@@ -72,9 +97,16 @@ int account_client_logout_async(axr_client_t *c, struct event_base *base, const 
 int account_client_authenticate_password(axr_client_t *c, const Account__PasswordLogin *body,
 	const Account__AuthenticatePasswordInput *opts, Account__NewUser **out, axr_arena_t *arena,
 	axr_client_error_t *err);
+int account_client_authenticate_password_ex(axr_client_t *c, const Account__PasswordLogin *body,
+	const Account__AuthenticatePasswordInput *opts, const axr_client_call_opts_t *call,
+	Account__NewUser **out, axr_arena_t *arena, axr_client_error_t *err);
 int account_client_authenticate_password_async(axr_client_t *c, struct event_base *base,
 	const Account__PasswordLogin *body, const Account__AuthenticatePasswordInput *opts,
 	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud);
+int account_client_authenticate_password_async_ex(axr_client_t *c, struct event_base *base,
+	const Account__PasswordLogin *body, const Account__AuthenticatePasswordInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud);
 
 /*
  * POST /auth/refresh (refreshToken)
@@ -85,9 +117,16 @@ int account_client_authenticate_password_async(axr_client_t *c, struct event_bas
 int account_client_refresh_token(axr_client_t *c, const Account__RefreshRequest *body,
 	const Account__RefreshTokenInput *opts, Account__NewUser **out, axr_arena_t *arena,
 	axr_client_error_t *err);
+int account_client_refresh_token_ex(axr_client_t *c, const Account__RefreshRequest *body,
+	const Account__RefreshTokenInput *opts, const axr_client_call_opts_t *call, Account__NewUser **out,
+	axr_arena_t *arena, axr_client_error_t *err);
 int account_client_refresh_token_async(axr_client_t *c, struct event_base *base,
 	const Account__RefreshRequest *body, const Account__RefreshTokenInput *opts, axr_arena_t *arena,
 	axr_client_error_t *err, axr_client_cb cb, void *ud);
+int account_client_refresh_token_async_ex(axr_client_t *c, struct event_base *base,
+	const Account__RefreshRequest *body, const Account__RefreshTokenInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud);
 
 /*
  * GET /roles (listRoles)
@@ -97,9 +136,15 @@ int account_client_refresh_token_async(axr_client_t *c, struct event_base *base,
  */
 int account_client_list_roles(axr_client_t *c, const Account__ListRolesInput *opts, Account__RoleList **out,
 	axr_arena_t *arena, axr_client_error_t *err);
+int account_client_list_roles_ex(axr_client_t *c, const Account__ListRolesInput *opts,
+	const axr_client_call_opts_t *call, Account__RoleList **out, axr_arena_t *arena,
+	axr_client_error_t *err);
 int account_client_list_roles_async(axr_client_t *c, struct event_base *base,
 	const Account__ListRolesInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud);
+int account_client_list_roles_async_ex(axr_client_t *c, struct event_base *base,
+	const Account__ListRolesInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * POST /roles (createRole)
@@ -110,21 +155,32 @@ int account_client_list_roles_async(axr_client_t *c, struct event_base *base,
 int account_client_create_role(axr_client_t *c, const Account__Role *body,
 	const Account__CreateRoleInput *opts, Account__Role **out, axr_arena_t *arena,
 	axr_client_error_t *err);
+int account_client_create_role_ex(axr_client_t *c, const Account__Role *body,
+	const Account__CreateRoleInput *opts, const axr_client_call_opts_t *call, Account__Role **out,
+	axr_arena_t *arena, axr_client_error_t *err);
 int account_client_create_role_async(axr_client_t *c, struct event_base *base, const Account__Role *body,
 	const Account__CreateRoleInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud);
+int account_client_create_role_async_ex(axr_client_t *c, struct event_base *base, const Account__Role *body,
+	const Account__CreateRoleInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * HEAD /roles (countRoles)
  * Count roles (admin)
  * opts: Account__CountRolesInput {}
- * out: none, status 200
+ * out: none, status 200; total: X-Total-Count (async: set before cb runs)
  */
-int account_client_count_roles(axr_client_t *c, const Account__CountRolesInput *opts, axr_arena_t *arena,
-	axr_client_error_t *err);
+int account_client_count_roles(axr_client_t *c, const Account__CountRolesInput *opts, int64_t *total,
+	axr_arena_t *arena, axr_client_error_t *err);
+int account_client_count_roles_ex(axr_client_t *c, const Account__CountRolesInput *opts,
+	const axr_client_call_opts_t *call, int64_t *total, axr_arena_t *arena, axr_client_error_t *err);
 int account_client_count_roles_async(axr_client_t *c, struct event_base *base,
-	const Account__CountRolesInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
-	void *ud);
+	const Account__CountRolesInput *opts, int64_t *total, axr_arena_t *arena, axr_client_error_t *err,
+	axr_client_cb cb, void *ud);
+int account_client_count_roles_async_ex(axr_client_t *c, struct event_base *base,
+	const Account__CountRolesInput *opts, const axr_client_call_opts_t *call, int64_t *total,
+	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * GET /roles/{id} (findRole)
@@ -134,9 +190,14 @@ int account_client_count_roles_async(axr_client_t *c, struct event_base *base,
  */
 int account_client_find_role(axr_client_t *c, const char *id, const Account__FindRoleInput *opts,
 	Account__Role **out, axr_arena_t *arena, axr_client_error_t *err);
+int account_client_find_role_ex(axr_client_t *c, const char *id, const Account__FindRoleInput *opts,
+	const axr_client_call_opts_t *call, Account__Role **out, axr_arena_t *arena, axr_client_error_t *err);
 int account_client_find_role_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Account__FindRoleInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud);
+int account_client_find_role_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Account__FindRoleInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * PUT /roles/{id} (updateRole)
@@ -147,9 +208,15 @@ int account_client_find_role_async(axr_client_t *c, struct event_base *base, con
 int account_client_update_role(axr_client_t *c, const char *id, const Account__Role *body,
 	const Account__UpdateRoleInput *opts, Account__Role **out, axr_arena_t *arena,
 	axr_client_error_t *err);
+int account_client_update_role_ex(axr_client_t *c, const char *id, const Account__Role *body,
+	const Account__UpdateRoleInput *opts, const axr_client_call_opts_t *call, Account__Role **out,
+	axr_arena_t *arena, axr_client_error_t *err);
 int account_client_update_role_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Account__Role *body, const Account__UpdateRoleInput *opts, axr_arena_t *arena,
 	axr_client_error_t *err, axr_client_cb cb, void *ud);
+int account_client_update_role_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Account__Role *body, const Account__UpdateRoleInput *opts, const axr_client_call_opts_t *call,
+	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * DELETE /roles/{id} (deleteRole)
@@ -159,9 +226,14 @@ int account_client_update_role_async(axr_client_t *c, struct event_base *base, c
  */
 int account_client_delete_role(axr_client_t *c, const char *id, const Account__DeleteRoleInput *opts,
 	axr_arena_t *arena, axr_client_error_t *err);
+int account_client_delete_role_ex(axr_client_t *c, const char *id, const Account__DeleteRoleInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err);
 int account_client_delete_role_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Account__DeleteRoleInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud);
+int account_client_delete_role_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Account__DeleteRoleInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * GET /users (listUsers)
@@ -171,9 +243,15 @@ int account_client_delete_role_async(axr_client_t *c, struct event_base *base, c
  */
 int account_client_list_users(axr_client_t *c, const Account__ListUsersInput *opts, Account__UserList **out,
 	axr_arena_t *arena, axr_client_error_t *err);
+int account_client_list_users_ex(axr_client_t *c, const Account__ListUsersInput *opts,
+	const axr_client_call_opts_t *call, Account__UserList **out, axr_arena_t *arena,
+	axr_client_error_t *err);
 int account_client_list_users_async(axr_client_t *c, struct event_base *base,
 	const Account__ListUsersInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud);
+int account_client_list_users_async_ex(axr_client_t *c, struct event_base *base,
+	const Account__ListUsersInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * POST /users (register)
@@ -184,21 +262,33 @@ int account_client_list_users_async(axr_client_t *c, struct event_base *base,
 int account_client_register(axr_client_t *c, const Account__Registration *body,
 	const Account__RegisterInput *opts, Account__NewUser **out, axr_arena_t *arena,
 	axr_client_error_t *err);
+int account_client_register_ex(axr_client_t *c, const Account__Registration *body,
+	const Account__RegisterInput *opts, const axr_client_call_opts_t *call, Account__NewUser **out,
+	axr_arena_t *arena, axr_client_error_t *err);
 int account_client_register_async(axr_client_t *c, struct event_base *base, const Account__Registration *body,
 	const Account__RegisterInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud);
+int account_client_register_async_ex(axr_client_t *c, struct event_base *base,
+	const Account__Registration *body, const Account__RegisterInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud);
 
 /*
  * HEAD /users (countUsers)
  * Count users (admin)
  * opts: Account__CountUsersInput {}
- * out: none, status 200
+ * out: none, status 200; total: X-Total-Count (async: set before cb runs)
  */
-int account_client_count_users(axr_client_t *c, const Account__CountUsersInput *opts, axr_arena_t *arena,
-	axr_client_error_t *err);
+int account_client_count_users(axr_client_t *c, const Account__CountUsersInput *opts, int64_t *total,
+	axr_arena_t *arena, axr_client_error_t *err);
+int account_client_count_users_ex(axr_client_t *c, const Account__CountUsersInput *opts,
+	const axr_client_call_opts_t *call, int64_t *total, axr_arena_t *arena, axr_client_error_t *err);
 int account_client_count_users_async(axr_client_t *c, struct event_base *base,
-	const Account__CountUsersInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
-	void *ud);
+	const Account__CountUsersInput *opts, int64_t *total, axr_arena_t *arena, axr_client_error_t *err,
+	axr_client_cb cb, void *ud);
+int account_client_count_users_async_ex(axr_client_t *c, struct event_base *base,
+	const Account__CountUsersInput *opts, const axr_client_call_opts_t *call, int64_t *total,
+	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * GET /users/me (findMe)
@@ -208,8 +298,13 @@ int account_client_count_users_async(axr_client_t *c, struct event_base *base,
  */
 int account_client_find_me(axr_client_t *c, const Account__FindMeInput *opts, Account__User **out,
 	axr_arena_t *arena, axr_client_error_t *err);
+int account_client_find_me_ex(axr_client_t *c, const Account__FindMeInput *opts,
+	const axr_client_call_opts_t *call, Account__User **out, axr_arena_t *arena, axr_client_error_t *err);
 int account_client_find_me_async(axr_client_t *c, struct event_base *base, const Account__FindMeInput *opts,
 	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud);
+int account_client_find_me_async_ex(axr_client_t *c, struct event_base *base,
+	const Account__FindMeInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * GET /users/{id} (findUser)
@@ -219,9 +314,14 @@ int account_client_find_me_async(axr_client_t *c, struct event_base *base, const
  */
 int account_client_find_user(axr_client_t *c, const char *id, const Account__FindUserInput *opts,
 	Account__User **out, axr_arena_t *arena, axr_client_error_t *err);
+int account_client_find_user_ex(axr_client_t *c, const char *id, const Account__FindUserInput *opts,
+	const axr_client_call_opts_t *call, Account__User **out, axr_arena_t *arena, axr_client_error_t *err);
 int account_client_find_user_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Account__FindUserInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud);
+int account_client_find_user_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Account__FindUserInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * PUT /users/{id} (updateUser)
@@ -232,9 +332,16 @@ int account_client_find_user_async(axr_client_t *c, struct event_base *base, con
 int account_client_update_user(axr_client_t *c, const char *id, const Account__UserUpdate *body,
 	const Account__UpdateUserInput *opts, Account__User **out, axr_arena_t *arena,
 	axr_client_error_t *err);
+int account_client_update_user_ex(axr_client_t *c, const char *id, const Account__UserUpdate *body,
+	const Account__UpdateUserInput *opts, const axr_client_call_opts_t *call, Account__User **out,
+	axr_arena_t *arena, axr_client_error_t *err);
 int account_client_update_user_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Account__UserUpdate *body, const Account__UpdateUserInput *opts, axr_arena_t *arena,
 	axr_client_error_t *err, axr_client_cb cb, void *ud);
+int account_client_update_user_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Account__UserUpdate *body, const Account__UpdateUserInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud);
 
 /*
  * DELETE /users/{id} (deleteUser)
@@ -244,8 +351,13 @@ int account_client_update_user_async(axr_client_t *c, struct event_base *base, c
  */
 int account_client_delete_user(axr_client_t *c, const char *id, const Account__DeleteUserInput *opts,
 	axr_arena_t *arena, axr_client_error_t *err);
+int account_client_delete_user_ex(axr_client_t *c, const char *id, const Account__DeleteUserInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err);
 int account_client_delete_user_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Account__DeleteUserInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud);
+int account_client_delete_user_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Account__DeleteUserInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 #endif

@@ -14,14 +14,15 @@ static void achievement_client_find_achievements_input(Achievement__FindAchievem
 	*in = opts != NULL ? *opts : zero;
 }
 
-int achievement_client_find_achievements(axr_client_t *c, const Achievement__FindAchievementsInput *opts,
-	Achievement__AchievementDefinitionList **out, axr_arena_t *arena, axr_client_error_t *err)
+int achievement_client_find_achievements_ex(axr_client_t *c, const Achievement__FindAchievementsInput *opts,
+	const axr_client_call_opts_t *call, Achievement__AchievementDefinitionList **out, axr_arena_t *arena,
+	axr_client_error_t *err)
 {
 	Achievement__FindAchievementsInput in;
 	achievement_client_find_achievements_input(&in, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &achievement_client_routes[ACHIEVEMENT_CLIENT_FIND_ACHIEVEMENTS], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &achievement_client_routes[ACHIEVEMENT_CLIENT_FIND_ACHIEVEMENTS], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Achievement__AchievementDefinitionList *)m;
 	else if (arena == NULL)
@@ -29,14 +30,27 @@ int achievement_client_find_achievements(axr_client_t *c, const Achievement__Fin
 	return rc;
 }
 
+int achievement_client_find_achievements(axr_client_t *c, const Achievement__FindAchievementsInput *opts,
+	Achievement__AchievementDefinitionList **out, axr_arena_t *arena, axr_client_error_t *err)
+{
+	return achievement_client_find_achievements_ex(c, opts, NULL, out, arena, err);
+}
+
+int achievement_client_find_achievements_async_ex(axr_client_t *c, struct event_base *base,
+	const Achievement__FindAchievementsInput *opts, const axr_client_call_opts_t *call,
+	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Achievement__FindAchievementsInput in;
+	achievement_client_find_achievements_input(&in, opts);
+	return axr_client_call_async(c, base, &achievement_client_routes[ACHIEVEMENT_CLIENT_FIND_ACHIEVEMENTS], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int achievement_client_find_achievements_async(axr_client_t *c, struct event_base *base,
 	const Achievement__FindAchievementsInput *opts, axr_arena_t *arena, axr_client_error_t *err,
 	axr_client_cb cb, void *ud)
 {
-	Achievement__FindAchievementsInput in;
-	achievement_client_find_achievements_input(&in, opts);
-	return axr_client_call_async(c, base, &achievement_client_routes[ACHIEVEMENT_CLIENT_FIND_ACHIEVEMENTS], &in.base, NULL, arena, err,
-					     cb, ud);
+	return achievement_client_find_achievements_async_ex(c, base, opts, NULL, arena, err, cb, ud);
 }
 
 /* POST /achievements */
@@ -49,15 +63,15 @@ static void achievement_client_create_achievement_input(Achievement__CreateAchie
 		in->body = (Achievement__AchievementDefinition *)(uintptr_t)body;
 }
 
-int achievement_client_create_achievement(axr_client_t *c, const Achievement__AchievementDefinition *body,
-	const Achievement__CreateAchievementInput *opts, Achievement__AchievementDefinition **out,
-	axr_arena_t *arena, axr_client_error_t *err)
+int achievement_client_create_achievement_ex(axr_client_t *c, const Achievement__AchievementDefinition *body,
+	const Achievement__CreateAchievementInput *opts, const axr_client_call_opts_t *call,
+	Achievement__AchievementDefinition **out, axr_arena_t *arena, axr_client_error_t *err)
 {
 	Achievement__CreateAchievementInput in;
 	achievement_client_create_achievement_input(&in, body, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &achievement_client_routes[ACHIEVEMENT_CLIENT_CREATE_ACHIEVEMENT], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &achievement_client_routes[ACHIEVEMENT_CLIENT_CREATE_ACHIEVEMENT], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Achievement__AchievementDefinition *)m;
 	else if (arena == NULL)
@@ -65,14 +79,29 @@ int achievement_client_create_achievement(axr_client_t *c, const Achievement__Ac
 	return rc;
 }
 
+int achievement_client_create_achievement(axr_client_t *c, const Achievement__AchievementDefinition *body,
+	const Achievement__CreateAchievementInput *opts, Achievement__AchievementDefinition **out,
+	axr_arena_t *arena, axr_client_error_t *err)
+{
+	return achievement_client_create_achievement_ex(c, body, opts, NULL, out, arena, err);
+}
+
+int achievement_client_create_achievement_async_ex(axr_client_t *c, struct event_base *base,
+	const Achievement__AchievementDefinition *body, const Achievement__CreateAchievementInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud)
+{
+	Achievement__CreateAchievementInput in;
+	achievement_client_create_achievement_input(&in, body, opts);
+	return axr_client_call_async(c, base, &achievement_client_routes[ACHIEVEMENT_CLIENT_CREATE_ACHIEVEMENT], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int achievement_client_create_achievement_async(axr_client_t *c, struct event_base *base,
 	const Achievement__AchievementDefinition *body, const Achievement__CreateAchievementInput *opts,
 	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud)
 {
-	Achievement__CreateAchievementInput in;
-	achievement_client_create_achievement_input(&in, body, opts);
-	return axr_client_call_async(c, base, &achievement_client_routes[ACHIEVEMENT_CLIENT_CREATE_ACHIEVEMENT], &in.base, NULL, arena, err,
-					     cb, ud);
+	return achievement_client_create_achievement_async_ex(c, base, body, opts, NULL, arena, err, cb, ud);
 }
 
 /* HEAD /achievements */
@@ -83,22 +112,48 @@ static void achievement_client_count_achievements_input(Achievement__CountAchiev
 	*in = opts != NULL ? *opts : zero;
 }
 
-int achievement_client_count_achievements(axr_client_t *c, const Achievement__CountAchievementsInput *opts,
-	axr_arena_t *arena, axr_client_error_t *err)
+int achievement_client_count_achievements_ex(axr_client_t *c, const Achievement__CountAchievementsInput *opts,
+	const axr_client_call_opts_t *call, int64_t *total, axr_arena_t *arena, axr_client_error_t *err)
 {
 	Achievement__CountAchievementsInput in;
 	achievement_client_count_achievements_input(&in, opts);
-	return axr_client_call(c, &achievement_client_routes[ACHIEVEMENT_CLIENT_COUNT_ACHIEVEMENTS], &in.base, NULL, arena, err);
+	axr_client_call_opts_t set = {.total = total};
+	if (call != NULL) {
+		set = *call;
+		if (total != NULL)
+			set.total = total;
+	}
+	return axr_client_call_opts(c, &achievement_client_routes[ACHIEVEMENT_CLIENT_COUNT_ACHIEVEMENTS], &in.base, &set, NULL,
+				    arena, err);
+}
+
+int achievement_client_count_achievements(axr_client_t *c, const Achievement__CountAchievementsInput *opts,
+	int64_t *total, axr_arena_t *arena, axr_client_error_t *err)
+{
+	return achievement_client_count_achievements_ex(c, opts, NULL, total, arena, err);
+}
+
+int achievement_client_count_achievements_async_ex(axr_client_t *c, struct event_base *base,
+	const Achievement__CountAchievementsInput *opts, const axr_client_call_opts_t *call, int64_t *total,
+	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Achievement__CountAchievementsInput in;
+	achievement_client_count_achievements_input(&in, opts);
+	axr_client_call_opts_t set = {.total = total};
+	if (call != NULL) {
+		set = *call;
+		if (total != NULL)
+			set.total = total;
+	}
+	return axr_client_call_async(c, base, &achievement_client_routes[ACHIEVEMENT_CLIENT_COUNT_ACHIEVEMENTS], &in.base, &set, arena, err,
+					     cb, ud);
 }
 
 int achievement_client_count_achievements_async(axr_client_t *c, struct event_base *base,
-	const Achievement__CountAchievementsInput *opts, axr_arena_t *arena, axr_client_error_t *err,
-	axr_client_cb cb, void *ud)
+	const Achievement__CountAchievementsInput *opts, int64_t *total, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud)
 {
-	Achievement__CountAchievementsInput in;
-	achievement_client_count_achievements_input(&in, opts);
-	return axr_client_call_async(c, base, &achievement_client_routes[ACHIEVEMENT_CLIENT_COUNT_ACHIEVEMENTS], &in.base, NULL, arena, err,
-					     cb, ud);
+	return achievement_client_count_achievements_async_ex(c, base, opts, NULL, total, arena, err, cb, ud);
 }
 
 /* GET /achievements/{id} */
@@ -111,15 +166,15 @@ static void achievement_client_get_achievement_input(Achievement__GetAchievement
 		in->id = (char *)(uintptr_t)id;
 }
 
-int achievement_client_get_achievement(axr_client_t *c, const char *id,
-	const Achievement__GetAchievementInput *opts, Achievement__AchievementDefinition **out,
-	axr_arena_t *arena, axr_client_error_t *err)
+int achievement_client_get_achievement_ex(axr_client_t *c, const char *id,
+	const Achievement__GetAchievementInput *opts, const axr_client_call_opts_t *call,
+	Achievement__AchievementDefinition **out, axr_arena_t *arena, axr_client_error_t *err)
 {
 	Achievement__GetAchievementInput in;
 	achievement_client_get_achievement_input(&in, id, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &achievement_client_routes[ACHIEVEMENT_CLIENT_GET_ACHIEVEMENT], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &achievement_client_routes[ACHIEVEMENT_CLIENT_GET_ACHIEVEMENT], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Achievement__AchievementDefinition *)m;
 	else if (arena == NULL)
@@ -127,14 +182,28 @@ int achievement_client_get_achievement(axr_client_t *c, const char *id,
 	return rc;
 }
 
+int achievement_client_get_achievement(axr_client_t *c, const char *id,
+	const Achievement__GetAchievementInput *opts, Achievement__AchievementDefinition **out,
+	axr_arena_t *arena, axr_client_error_t *err)
+{
+	return achievement_client_get_achievement_ex(c, id, opts, NULL, out, arena, err);
+}
+
+int achievement_client_get_achievement_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Achievement__GetAchievementInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Achievement__GetAchievementInput in;
+	achievement_client_get_achievement_input(&in, id, opts);
+	return axr_client_call_async(c, base, &achievement_client_routes[ACHIEVEMENT_CLIENT_GET_ACHIEVEMENT], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int achievement_client_get_achievement_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Achievement__GetAchievementInput *opts, axr_arena_t *arena, axr_client_error_t *err,
 	axr_client_cb cb, void *ud)
 {
-	Achievement__GetAchievementInput in;
-	achievement_client_get_achievement_input(&in, id, opts);
-	return axr_client_call_async(c, base, &achievement_client_routes[ACHIEVEMENT_CLIENT_GET_ACHIEVEMENT], &in.base, NULL, arena, err,
-					     cb, ud);
+	return achievement_client_get_achievement_async_ex(c, base, id, opts, NULL, arena, err, cb, ud);
 }
 
 /* PUT /achievements/{id} */
@@ -149,15 +218,16 @@ static void achievement_client_update_achievement_input(Achievement__UpdateAchie
 		in->body = (Achievement__AchievementDefinition *)(uintptr_t)body;
 }
 
-int achievement_client_update_achievement(axr_client_t *c, const char *id,
+int achievement_client_update_achievement_ex(axr_client_t *c, const char *id,
 	const Achievement__AchievementDefinition *body, const Achievement__UpdateAchievementInput *opts,
-	Achievement__AchievementDefinition **out, axr_arena_t *arena, axr_client_error_t *err)
+	const axr_client_call_opts_t *call, Achievement__AchievementDefinition **out, axr_arena_t *arena,
+	axr_client_error_t *err)
 {
 	Achievement__UpdateAchievementInput in;
 	achievement_client_update_achievement_input(&in, id, body, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &achievement_client_routes[ACHIEVEMENT_CLIENT_UPDATE_ACHIEVEMENT], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &achievement_client_routes[ACHIEVEMENT_CLIENT_UPDATE_ACHIEVEMENT], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Achievement__AchievementDefinition *)m;
 	else if (arena == NULL)
@@ -165,14 +235,29 @@ int achievement_client_update_achievement(axr_client_t *c, const char *id,
 	return rc;
 }
 
+int achievement_client_update_achievement(axr_client_t *c, const char *id,
+	const Achievement__AchievementDefinition *body, const Achievement__UpdateAchievementInput *opts,
+	Achievement__AchievementDefinition **out, axr_arena_t *arena, axr_client_error_t *err)
+{
+	return achievement_client_update_achievement_ex(c, id, body, opts, NULL, out, arena, err);
+}
+
+int achievement_client_update_achievement_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Achievement__AchievementDefinition *body, const Achievement__UpdateAchievementInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud)
+{
+	Achievement__UpdateAchievementInput in;
+	achievement_client_update_achievement_input(&in, id, body, opts);
+	return axr_client_call_async(c, base, &achievement_client_routes[ACHIEVEMENT_CLIENT_UPDATE_ACHIEVEMENT], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int achievement_client_update_achievement_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Achievement__AchievementDefinition *body, const Achievement__UpdateAchievementInput *opts,
 	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud)
 {
-	Achievement__UpdateAchievementInput in;
-	achievement_client_update_achievement_input(&in, id, body, opts);
-	return axr_client_call_async(c, base, &achievement_client_routes[ACHIEVEMENT_CLIENT_UPDATE_ACHIEVEMENT], &in.base, NULL, arena, err,
-					     cb, ud);
+	return achievement_client_update_achievement_async_ex(c, base, id, body, opts, NULL, arena, err, cb, ud);
 }
 
 /* DELETE /achievements/{id} */
@@ -185,22 +270,37 @@ static void achievement_client_delete_achievement_input(Achievement__DeleteAchie
 		in->id = (char *)(uintptr_t)id;
 }
 
-int achievement_client_delete_achievement(axr_client_t *c, const char *id,
-	const Achievement__DeleteAchievementInput *opts, axr_arena_t *arena, axr_client_error_t *err)
+int achievement_client_delete_achievement_ex(axr_client_t *c, const char *id,
+	const Achievement__DeleteAchievementInput *opts, const axr_client_call_opts_t *call,
+	axr_arena_t *arena, axr_client_error_t *err)
 {
 	Achievement__DeleteAchievementInput in;
 	achievement_client_delete_achievement_input(&in, id, opts);
-	return axr_client_call(c, &achievement_client_routes[ACHIEVEMENT_CLIENT_DELETE_ACHIEVEMENT], &in.base, NULL, arena, err);
+	return axr_client_call_opts(c, &achievement_client_routes[ACHIEVEMENT_CLIENT_DELETE_ACHIEVEMENT], &in.base, call, NULL,
+				    arena, err);
+}
+
+int achievement_client_delete_achievement(axr_client_t *c, const char *id,
+	const Achievement__DeleteAchievementInput *opts, axr_arena_t *arena, axr_client_error_t *err)
+{
+	return achievement_client_delete_achievement_ex(c, id, opts, NULL, arena, err);
+}
+
+int achievement_client_delete_achievement_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Achievement__DeleteAchievementInput *opts, const axr_client_call_opts_t *call,
+	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Achievement__DeleteAchievementInput in;
+	achievement_client_delete_achievement_input(&in, id, opts);
+	return axr_client_call_async(c, base, &achievement_client_routes[ACHIEVEMENT_CLIENT_DELETE_ACHIEVEMENT], &in.base, call, arena, err,
+					     cb, ud);
 }
 
 int achievement_client_delete_achievement_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Achievement__DeleteAchievementInput *opts, axr_arena_t *arena, axr_client_error_t *err,
 	axr_client_cb cb, void *ud)
 {
-	Achievement__DeleteAchievementInput in;
-	achievement_client_delete_achievement_input(&in, id, opts);
-	return axr_client_call_async(c, base, &achievement_client_routes[ACHIEVEMENT_CLIENT_DELETE_ACHIEVEMENT], &in.base, NULL, arena, err,
-					     cb, ud);
+	return achievement_client_delete_achievement_async_ex(c, base, id, opts, NULL, arena, err, cb, ud);
 }
 
 /* POST /achievements/{id}/progress */
@@ -215,15 +315,16 @@ static void achievement_client_add_progress_input(Achievement__AddProgressInput 
 		in->body = (Achievement__ProgressRequest *)(uintptr_t)body;
 }
 
-int achievement_client_add_progress(axr_client_t *c, const char *id, const Achievement__ProgressRequest *body,
-	const Achievement__AddProgressInput *opts, Achievement__UserAchievement **out, axr_arena_t *arena,
+int achievement_client_add_progress_ex(axr_client_t *c, const char *id,
+	const Achievement__ProgressRequest *body, const Achievement__AddProgressInput *opts,
+	const axr_client_call_opts_t *call, Achievement__UserAchievement **out, axr_arena_t *arena,
 	axr_client_error_t *err)
 {
 	Achievement__AddProgressInput in;
 	achievement_client_add_progress_input(&in, id, body, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &achievement_client_routes[ACHIEVEMENT_CLIENT_ADD_PROGRESS], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &achievement_client_routes[ACHIEVEMENT_CLIENT_ADD_PROGRESS], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Achievement__UserAchievement *)m;
 	else if (arena == NULL)
@@ -231,14 +332,29 @@ int achievement_client_add_progress(axr_client_t *c, const char *id, const Achie
 	return rc;
 }
 
+int achievement_client_add_progress(axr_client_t *c, const char *id, const Achievement__ProgressRequest *body,
+	const Achievement__AddProgressInput *opts, Achievement__UserAchievement **out, axr_arena_t *arena,
+	axr_client_error_t *err)
+{
+	return achievement_client_add_progress_ex(c, id, body, opts, NULL, out, arena, err);
+}
+
+int achievement_client_add_progress_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Achievement__ProgressRequest *body, const Achievement__AddProgressInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud)
+{
+	Achievement__AddProgressInput in;
+	achievement_client_add_progress_input(&in, id, body, opts);
+	return axr_client_call_async(c, base, &achievement_client_routes[ACHIEVEMENT_CLIENT_ADD_PROGRESS], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int achievement_client_add_progress_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Achievement__ProgressRequest *body, const Achievement__AddProgressInput *opts,
 	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud)
 {
-	Achievement__AddProgressInput in;
-	achievement_client_add_progress_input(&in, id, body, opts);
-	return axr_client_call_async(c, base, &achievement_client_routes[ACHIEVEMENT_CLIENT_ADD_PROGRESS], &in.base, NULL, arena, err,
-					     cb, ud);
+	return achievement_client_add_progress_async_ex(c, base, id, body, opts, NULL, arena, err, cb, ud);
 }
 
 /* POST /achievements/{id}/unlock */
@@ -253,15 +369,16 @@ static void achievement_client_unlock_achievement_input(Achievement__UnlockAchie
 		in->body = (Achievement__UnlockRequest *)(uintptr_t)body;
 }
 
-int achievement_client_unlock_achievement(axr_client_t *c, const char *id,
+int achievement_client_unlock_achievement_ex(axr_client_t *c, const char *id,
 	const Achievement__UnlockRequest *body, const Achievement__UnlockAchievementInput *opts,
-	Achievement__UserAchievement **out, axr_arena_t *arena, axr_client_error_t *err)
+	const axr_client_call_opts_t *call, Achievement__UserAchievement **out, axr_arena_t *arena,
+	axr_client_error_t *err)
 {
 	Achievement__UnlockAchievementInput in;
 	achievement_client_unlock_achievement_input(&in, id, body, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &achievement_client_routes[ACHIEVEMENT_CLIENT_UNLOCK_ACHIEVEMENT], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &achievement_client_routes[ACHIEVEMENT_CLIENT_UNLOCK_ACHIEVEMENT], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Achievement__UserAchievement *)m;
 	else if (arena == NULL)
@@ -269,14 +386,29 @@ int achievement_client_unlock_achievement(axr_client_t *c, const char *id,
 	return rc;
 }
 
+int achievement_client_unlock_achievement(axr_client_t *c, const char *id,
+	const Achievement__UnlockRequest *body, const Achievement__UnlockAchievementInput *opts,
+	Achievement__UserAchievement **out, axr_arena_t *arena, axr_client_error_t *err)
+{
+	return achievement_client_unlock_achievement_ex(c, id, body, opts, NULL, out, arena, err);
+}
+
+int achievement_client_unlock_achievement_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Achievement__UnlockRequest *body, const Achievement__UnlockAchievementInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud)
+{
+	Achievement__UnlockAchievementInput in;
+	achievement_client_unlock_achievement_input(&in, id, body, opts);
+	return axr_client_call_async(c, base, &achievement_client_routes[ACHIEVEMENT_CLIENT_UNLOCK_ACHIEVEMENT], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int achievement_client_unlock_achievement_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Achievement__UnlockRequest *body, const Achievement__UnlockAchievementInput *opts,
 	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud)
 {
-	Achievement__UnlockAchievementInput in;
-	achievement_client_unlock_achievement_input(&in, id, body, opts);
-	return axr_client_call_async(c, base, &achievement_client_routes[ACHIEVEMENT_CLIENT_UNLOCK_ACHIEVEMENT], &in.base, NULL, arena, err,
-					     cb, ud);
+	return achievement_client_unlock_achievement_async_ex(c, base, id, body, opts, NULL, arena, err, cb, ud);
 }
 
 /* GET /users/{userUid}/achievements */
@@ -289,15 +421,15 @@ static void achievement_client_find_user_achievements_input(Achievement__FindUse
 		in->user_uid = (char *)(uintptr_t)user_uid;
 }
 
-int achievement_client_find_user_achievements(axr_client_t *c, const char *user_uid,
-	const Achievement__FindUserAchievementsInput *opts, Achievement__UserAchievementList **out,
-	axr_arena_t *arena, axr_client_error_t *err)
+int achievement_client_find_user_achievements_ex(axr_client_t *c, const char *user_uid,
+	const Achievement__FindUserAchievementsInput *opts, const axr_client_call_opts_t *call,
+	Achievement__UserAchievementList **out, axr_arena_t *arena, axr_client_error_t *err)
 {
 	Achievement__FindUserAchievementsInput in;
 	achievement_client_find_user_achievements_input(&in, user_uid, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &achievement_client_routes[ACHIEVEMENT_CLIENT_FIND_USER_ACHIEVEMENTS], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &achievement_client_routes[ACHIEVEMENT_CLIENT_FIND_USER_ACHIEVEMENTS], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Achievement__UserAchievementList *)m;
 	else if (arena == NULL)
@@ -305,14 +437,29 @@ int achievement_client_find_user_achievements(axr_client_t *c, const char *user_
 	return rc;
 }
 
+int achievement_client_find_user_achievements(axr_client_t *c, const char *user_uid,
+	const Achievement__FindUserAchievementsInput *opts, Achievement__UserAchievementList **out,
+	axr_arena_t *arena, axr_client_error_t *err)
+{
+	return achievement_client_find_user_achievements_ex(c, user_uid, opts, NULL, out, arena, err);
+}
+
+int achievement_client_find_user_achievements_async_ex(axr_client_t *c, struct event_base *base,
+	const char *user_uid, const Achievement__FindUserAchievementsInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud)
+{
+	Achievement__FindUserAchievementsInput in;
+	achievement_client_find_user_achievements_input(&in, user_uid, opts);
+	return axr_client_call_async(c, base, &achievement_client_routes[ACHIEVEMENT_CLIENT_FIND_USER_ACHIEVEMENTS], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int achievement_client_find_user_achievements_async(axr_client_t *c, struct event_base *base,
 	const char *user_uid, const Achievement__FindUserAchievementsInput *opts, axr_arena_t *arena,
 	axr_client_error_t *err, axr_client_cb cb, void *ud)
 {
-	Achievement__FindUserAchievementsInput in;
-	achievement_client_find_user_achievements_input(&in, user_uid, opts);
-	return axr_client_call_async(c, base, &achievement_client_routes[ACHIEVEMENT_CLIENT_FIND_USER_ACHIEVEMENTS], &in.base, NULL, arena, err,
-					     cb, ud);
+	return achievement_client_find_user_achievements_async_ex(c, base, user_uid, opts, NULL, arena, err, cb, ud);
 }
 
 /* HEAD /users/{userUid}/achievements */
@@ -325,20 +472,49 @@ static void achievement_client_count_user_achievements_input(Achievement__CountU
 		in->user_uid = (char *)(uintptr_t)user_uid;
 }
 
-int achievement_client_count_user_achievements(axr_client_t *c, const char *user_uid,
-	const Achievement__CountUserAchievementsInput *opts, axr_arena_t *arena, axr_client_error_t *err)
+int achievement_client_count_user_achievements_ex(axr_client_t *c, const char *user_uid,
+	const Achievement__CountUserAchievementsInput *opts, const axr_client_call_opts_t *call,
+	int64_t *total, axr_arena_t *arena, axr_client_error_t *err)
 {
 	Achievement__CountUserAchievementsInput in;
 	achievement_client_count_user_achievements_input(&in, user_uid, opts);
-	return axr_client_call(c, &achievement_client_routes[ACHIEVEMENT_CLIENT_COUNT_USER_ACHIEVEMENTS], &in.base, NULL, arena, err);
+	axr_client_call_opts_t set = {.total = total};
+	if (call != NULL) {
+		set = *call;
+		if (total != NULL)
+			set.total = total;
+	}
+	return axr_client_call_opts(c, &achievement_client_routes[ACHIEVEMENT_CLIENT_COUNT_USER_ACHIEVEMENTS], &in.base, &set, NULL,
+				    arena, err);
+}
+
+int achievement_client_count_user_achievements(axr_client_t *c, const char *user_uid,
+	const Achievement__CountUserAchievementsInput *opts, int64_t *total, axr_arena_t *arena,
+	axr_client_error_t *err)
+{
+	return achievement_client_count_user_achievements_ex(c, user_uid, opts, NULL, total, arena, err);
+}
+
+int achievement_client_count_user_achievements_async_ex(axr_client_t *c, struct event_base *base,
+	const char *user_uid, const Achievement__CountUserAchievementsInput *opts,
+	const axr_client_call_opts_t *call, int64_t *total, axr_arena_t *arena, axr_client_error_t *err,
+	axr_client_cb cb, void *ud)
+{
+	Achievement__CountUserAchievementsInput in;
+	achievement_client_count_user_achievements_input(&in, user_uid, opts);
+	axr_client_call_opts_t set = {.total = total};
+	if (call != NULL) {
+		set = *call;
+		if (total != NULL)
+			set.total = total;
+	}
+	return axr_client_call_async(c, base, &achievement_client_routes[ACHIEVEMENT_CLIENT_COUNT_USER_ACHIEVEMENTS], &in.base, &set, arena, err,
+					     cb, ud);
 }
 
 int achievement_client_count_user_achievements_async(axr_client_t *c, struct event_base *base,
-	const char *user_uid, const Achievement__CountUserAchievementsInput *opts, axr_arena_t *arena,
-	axr_client_error_t *err, axr_client_cb cb, void *ud)
+	const char *user_uid, const Achievement__CountUserAchievementsInput *opts, int64_t *total,
+	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud)
 {
-	Achievement__CountUserAchievementsInput in;
-	achievement_client_count_user_achievements_input(&in, user_uid, opts);
-	return axr_client_call_async(c, base, &achievement_client_routes[ACHIEVEMENT_CLIENT_COUNT_USER_ACHIEVEMENTS], &in.base, NULL, arena, err,
-					     cb, ud);
+	return achievement_client_count_user_achievements_async_ex(c, base, user_uid, opts, NULL, total, arena, err, cb, ud);
 }

@@ -8,6 +8,12 @@
  * then `opts`, the operation's input message, for everything else (optional
  * parameters; NULL: none). A non-NULL argument replaces the member of `opts`.
  * Parameters and body are validated before sending, as the server will.
+ * Each has an `_ex` form (`_async_ex`) taking per-call settings after `opts`:
+ * `const axr_client_call_opts_t *call` (timeout, request id, extra headers and
+ * query parameters, the answer's status and headers; NULL: none).
+ * Count operations (`total` below) take `int64_t *total`: the answer's
+ * X-Total-Count (-1 until a success; async: filled before `cb` runs, so it must
+ * outlive the call; NULL: not read). Without it the call fails (AXR_EPARSE).
  *
  * Returns 0, or a negative AXR_E* code with `err` (may be NULL) filled: LOCAL,
  * NETWORK or HTTP (status, the error body's code, message and field errors).
@@ -35,9 +41,15 @@
  */
 int achievement_client_find_achievements(axr_client_t *c, const Achievement__FindAchievementsInput *opts,
 	Achievement__AchievementDefinitionList **out, axr_arena_t *arena, axr_client_error_t *err);
+int achievement_client_find_achievements_ex(axr_client_t *c, const Achievement__FindAchievementsInput *opts,
+	const axr_client_call_opts_t *call, Achievement__AchievementDefinitionList **out, axr_arena_t *arena,
+	axr_client_error_t *err);
 int achievement_client_find_achievements_async(axr_client_t *c, struct event_base *base,
 	const Achievement__FindAchievementsInput *opts, axr_arena_t *arena, axr_client_error_t *err,
 	axr_client_cb cb, void *ud);
+int achievement_client_find_achievements_async_ex(axr_client_t *c, struct event_base *base,
+	const Achievement__FindAchievementsInput *opts, const axr_client_call_opts_t *call,
+	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * POST /achievements (createAchievement)
@@ -48,21 +60,33 @@ int achievement_client_find_achievements_async(axr_client_t *c, struct event_bas
 int achievement_client_create_achievement(axr_client_t *c, const Achievement__AchievementDefinition *body,
 	const Achievement__CreateAchievementInput *opts, Achievement__AchievementDefinition **out,
 	axr_arena_t *arena, axr_client_error_t *err);
+int achievement_client_create_achievement_ex(axr_client_t *c, const Achievement__AchievementDefinition *body,
+	const Achievement__CreateAchievementInput *opts, const axr_client_call_opts_t *call,
+	Achievement__AchievementDefinition **out, axr_arena_t *arena, axr_client_error_t *err);
 int achievement_client_create_achievement_async(axr_client_t *c, struct event_base *base,
 	const Achievement__AchievementDefinition *body, const Achievement__CreateAchievementInput *opts,
 	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud);
+int achievement_client_create_achievement_async_ex(axr_client_t *c, struct event_base *base,
+	const Achievement__AchievementDefinition *body, const Achievement__CreateAchievementInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud);
 
 /*
  * HEAD /achievements (countAchievements)
  * Count achievement definitions
  * opts: Achievement__CountAchievementsInput {}
- * out: none, status 204
+ * out: none, status 204; total: X-Total-Count (async: set before cb runs)
  */
 int achievement_client_count_achievements(axr_client_t *c, const Achievement__CountAchievementsInput *opts,
-	axr_arena_t *arena, axr_client_error_t *err);
+	int64_t *total, axr_arena_t *arena, axr_client_error_t *err);
+int achievement_client_count_achievements_ex(axr_client_t *c, const Achievement__CountAchievementsInput *opts,
+	const axr_client_call_opts_t *call, int64_t *total, axr_arena_t *arena, axr_client_error_t *err);
 int achievement_client_count_achievements_async(axr_client_t *c, struct event_base *base,
-	const Achievement__CountAchievementsInput *opts, axr_arena_t *arena, axr_client_error_t *err,
-	axr_client_cb cb, void *ud);
+	const Achievement__CountAchievementsInput *opts, int64_t *total, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud);
+int achievement_client_count_achievements_async_ex(axr_client_t *c, struct event_base *base,
+	const Achievement__CountAchievementsInput *opts, const axr_client_call_opts_t *call, int64_t *total,
+	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * GET /achievements/{id} (getAchievement)
@@ -73,9 +97,15 @@ int achievement_client_count_achievements_async(axr_client_t *c, struct event_ba
 int achievement_client_get_achievement(axr_client_t *c, const char *id,
 	const Achievement__GetAchievementInput *opts, Achievement__AchievementDefinition **out,
 	axr_arena_t *arena, axr_client_error_t *err);
+int achievement_client_get_achievement_ex(axr_client_t *c, const char *id,
+	const Achievement__GetAchievementInput *opts, const axr_client_call_opts_t *call,
+	Achievement__AchievementDefinition **out, axr_arena_t *arena, axr_client_error_t *err);
 int achievement_client_get_achievement_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Achievement__GetAchievementInput *opts, axr_arena_t *arena, axr_client_error_t *err,
 	axr_client_cb cb, void *ud);
+int achievement_client_get_achievement_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Achievement__GetAchievementInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * PUT /achievements/{id} (updateAchievement)
@@ -86,9 +116,17 @@ int achievement_client_get_achievement_async(axr_client_t *c, struct event_base 
 int achievement_client_update_achievement(axr_client_t *c, const char *id,
 	const Achievement__AchievementDefinition *body, const Achievement__UpdateAchievementInput *opts,
 	Achievement__AchievementDefinition **out, axr_arena_t *arena, axr_client_error_t *err);
+int achievement_client_update_achievement_ex(axr_client_t *c, const char *id,
+	const Achievement__AchievementDefinition *body, const Achievement__UpdateAchievementInput *opts,
+	const axr_client_call_opts_t *call, Achievement__AchievementDefinition **out, axr_arena_t *arena,
+	axr_client_error_t *err);
 int achievement_client_update_achievement_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Achievement__AchievementDefinition *body, const Achievement__UpdateAchievementInput *opts,
 	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud);
+int achievement_client_update_achievement_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Achievement__AchievementDefinition *body, const Achievement__UpdateAchievementInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud);
 
 /*
  * DELETE /achievements/{id} (deleteAchievement)
@@ -98,9 +136,15 @@ int achievement_client_update_achievement_async(axr_client_t *c, struct event_ba
  */
 int achievement_client_delete_achievement(axr_client_t *c, const char *id,
 	const Achievement__DeleteAchievementInput *opts, axr_arena_t *arena, axr_client_error_t *err);
+int achievement_client_delete_achievement_ex(axr_client_t *c, const char *id,
+	const Achievement__DeleteAchievementInput *opts, const axr_client_call_opts_t *call,
+	axr_arena_t *arena, axr_client_error_t *err);
 int achievement_client_delete_achievement_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Achievement__DeleteAchievementInput *opts, axr_arena_t *arena, axr_client_error_t *err,
 	axr_client_cb cb, void *ud);
+int achievement_client_delete_achievement_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Achievement__DeleteAchievementInput *opts, const axr_client_call_opts_t *call,
+	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * POST /achievements/{id}/progress (addProgress)
@@ -111,9 +155,17 @@ int achievement_client_delete_achievement_async(axr_client_t *c, struct event_ba
 int achievement_client_add_progress(axr_client_t *c, const char *id, const Achievement__ProgressRequest *body,
 	const Achievement__AddProgressInput *opts, Achievement__UserAchievement **out, axr_arena_t *arena,
 	axr_client_error_t *err);
+int achievement_client_add_progress_ex(axr_client_t *c, const char *id,
+	const Achievement__ProgressRequest *body, const Achievement__AddProgressInput *opts,
+	const axr_client_call_opts_t *call, Achievement__UserAchievement **out, axr_arena_t *arena,
+	axr_client_error_t *err);
 int achievement_client_add_progress_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Achievement__ProgressRequest *body, const Achievement__AddProgressInput *opts,
 	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud);
+int achievement_client_add_progress_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Achievement__ProgressRequest *body, const Achievement__AddProgressInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud);
 
 /*
  * POST /achievements/{id}/unlock (unlockAchievement)
@@ -124,9 +176,17 @@ int achievement_client_add_progress_async(axr_client_t *c, struct event_base *ba
 int achievement_client_unlock_achievement(axr_client_t *c, const char *id,
 	const Achievement__UnlockRequest *body, const Achievement__UnlockAchievementInput *opts,
 	Achievement__UserAchievement **out, axr_arena_t *arena, axr_client_error_t *err);
+int achievement_client_unlock_achievement_ex(axr_client_t *c, const char *id,
+	const Achievement__UnlockRequest *body, const Achievement__UnlockAchievementInput *opts,
+	const axr_client_call_opts_t *call, Achievement__UserAchievement **out, axr_arena_t *arena,
+	axr_client_error_t *err);
 int achievement_client_unlock_achievement_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Achievement__UnlockRequest *body, const Achievement__UnlockAchievementInput *opts,
 	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud);
+int achievement_client_unlock_achievement_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Achievement__UnlockRequest *body, const Achievement__UnlockAchievementInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud);
 
 /*
  * GET /users/{userUid}/achievements (findUserAchievements)
@@ -137,20 +197,35 @@ int achievement_client_unlock_achievement_async(axr_client_t *c, struct event_ba
 int achievement_client_find_user_achievements(axr_client_t *c, const char *user_uid,
 	const Achievement__FindUserAchievementsInput *opts, Achievement__UserAchievementList **out,
 	axr_arena_t *arena, axr_client_error_t *err);
+int achievement_client_find_user_achievements_ex(axr_client_t *c, const char *user_uid,
+	const Achievement__FindUserAchievementsInput *opts, const axr_client_call_opts_t *call,
+	Achievement__UserAchievementList **out, axr_arena_t *arena, axr_client_error_t *err);
 int achievement_client_find_user_achievements_async(axr_client_t *c, struct event_base *base,
 	const char *user_uid, const Achievement__FindUserAchievementsInput *opts, axr_arena_t *arena,
 	axr_client_error_t *err, axr_client_cb cb, void *ud);
+int achievement_client_find_user_achievements_async_ex(axr_client_t *c, struct event_base *base,
+	const char *user_uid, const Achievement__FindUserAchievementsInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud);
 
 /*
  * HEAD /users/{userUid}/achievements (countUserAchievements)
  * Count a user's achievements
  * opts: Achievement__CountUserAchievementsInput {user_uid, unlocked}
- * out: none, status 204
+ * out: none, status 204; total: X-Total-Count (async: set before cb runs)
  */
 int achievement_client_count_user_achievements(axr_client_t *c, const char *user_uid,
-	const Achievement__CountUserAchievementsInput *opts, axr_arena_t *arena, axr_client_error_t *err);
+	const Achievement__CountUserAchievementsInput *opts, int64_t *total, axr_arena_t *arena,
+	axr_client_error_t *err);
+int achievement_client_count_user_achievements_ex(axr_client_t *c, const char *user_uid,
+	const Achievement__CountUserAchievementsInput *opts, const axr_client_call_opts_t *call,
+	int64_t *total, axr_arena_t *arena, axr_client_error_t *err);
 int achievement_client_count_user_achievements_async(axr_client_t *c, struct event_base *base,
-	const char *user_uid, const Achievement__CountUserAchievementsInput *opts, axr_arena_t *arena,
-	axr_client_error_t *err, axr_client_cb cb, void *ud);
+	const char *user_uid, const Achievement__CountUserAchievementsInput *opts, int64_t *total,
+	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud);
+int achievement_client_count_user_achievements_async_ex(axr_client_t *c, struct event_base *base,
+	const char *user_uid, const Achievement__CountUserAchievementsInput *opts,
+	const axr_client_call_opts_t *call, int64_t *total, axr_arena_t *arena, axr_client_error_t *err,
+	axr_client_cb cb, void *ud);
 
 #endif

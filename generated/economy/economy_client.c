@@ -14,14 +14,15 @@ static void economy_client_find_inventory_input(Economy__FindInventoryInput *in,
 	*in = opts != NULL ? *opts : zero;
 }
 
-int economy_client_find_inventory(axr_client_t *c, const Economy__FindInventoryInput *opts,
-	Economy__InventoryItemList **out, axr_arena_t *arena, axr_client_error_t *err)
+int economy_client_find_inventory_ex(axr_client_t *c, const Economy__FindInventoryInput *opts,
+	const axr_client_call_opts_t *call, Economy__InventoryItemList **out, axr_arena_t *arena,
+	axr_client_error_t *err)
 {
 	Economy__FindInventoryInput in;
 	economy_client_find_inventory_input(&in, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &economy_client_routes[ECONOMY_CLIENT_FIND_INVENTORY], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &economy_client_routes[ECONOMY_CLIENT_FIND_INVENTORY], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Economy__InventoryItemList *)m;
 	else if (arena == NULL)
@@ -29,14 +30,27 @@ int economy_client_find_inventory(axr_client_t *c, const Economy__FindInventoryI
 	return rc;
 }
 
+int economy_client_find_inventory(axr_client_t *c, const Economy__FindInventoryInput *opts,
+	Economy__InventoryItemList **out, axr_arena_t *arena, axr_client_error_t *err)
+{
+	return economy_client_find_inventory_ex(c, opts, NULL, out, arena, err);
+}
+
+int economy_client_find_inventory_async_ex(axr_client_t *c, struct event_base *base,
+	const Economy__FindInventoryInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Economy__FindInventoryInput in;
+	economy_client_find_inventory_input(&in, opts);
+	return axr_client_call_async(c, base, &economy_client_routes[ECONOMY_CLIENT_FIND_INVENTORY], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int economy_client_find_inventory_async(axr_client_t *c, struct event_base *base,
 	const Economy__FindInventoryInput *opts, axr_arena_t *arena, axr_client_error_t *err,
 	axr_client_cb cb, void *ud)
 {
-	Economy__FindInventoryInput in;
-	economy_client_find_inventory_input(&in, opts);
-	return axr_client_call_async(c, base, &economy_client_routes[ECONOMY_CLIENT_FIND_INVENTORY], &in.base, NULL, arena, err,
-					     cb, ud);
+	return economy_client_find_inventory_async_ex(c, base, opts, NULL, arena, err, cb, ud);
 }
 
 /* HEAD /inventory */
@@ -47,22 +61,48 @@ static void economy_client_count_inventory_input(Economy__CountInventoryInput *i
 	*in = opts != NULL ? *opts : zero;
 }
 
-int economy_client_count_inventory(axr_client_t *c, const Economy__CountInventoryInput *opts,
-	axr_arena_t *arena, axr_client_error_t *err)
+int economy_client_count_inventory_ex(axr_client_t *c, const Economy__CountInventoryInput *opts,
+	const axr_client_call_opts_t *call, int64_t *total, axr_arena_t *arena, axr_client_error_t *err)
 {
 	Economy__CountInventoryInput in;
 	economy_client_count_inventory_input(&in, opts);
-	return axr_client_call(c, &economy_client_routes[ECONOMY_CLIENT_COUNT_INVENTORY], &in.base, NULL, arena, err);
+	axr_client_call_opts_t set = {.total = total};
+	if (call != NULL) {
+		set = *call;
+		if (total != NULL)
+			set.total = total;
+	}
+	return axr_client_call_opts(c, &economy_client_routes[ECONOMY_CLIENT_COUNT_INVENTORY], &in.base, &set, NULL,
+				    arena, err);
+}
+
+int economy_client_count_inventory(axr_client_t *c, const Economy__CountInventoryInput *opts, int64_t *total,
+	axr_arena_t *arena, axr_client_error_t *err)
+{
+	return economy_client_count_inventory_ex(c, opts, NULL, total, arena, err);
+}
+
+int economy_client_count_inventory_async_ex(axr_client_t *c, struct event_base *base,
+	const Economy__CountInventoryInput *opts, const axr_client_call_opts_t *call, int64_t *total,
+	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Economy__CountInventoryInput in;
+	economy_client_count_inventory_input(&in, opts);
+	axr_client_call_opts_t set = {.total = total};
+	if (call != NULL) {
+		set = *call;
+		if (total != NULL)
+			set.total = total;
+	}
+	return axr_client_call_async(c, base, &economy_client_routes[ECONOMY_CLIENT_COUNT_INVENTORY], &in.base, &set, arena, err,
+					     cb, ud);
 }
 
 int economy_client_count_inventory_async(axr_client_t *c, struct event_base *base,
-	const Economy__CountInventoryInput *opts, axr_arena_t *arena, axr_client_error_t *err,
+	const Economy__CountInventoryInput *opts, int64_t *total, axr_arena_t *arena, axr_client_error_t *err,
 	axr_client_cb cb, void *ud)
 {
-	Economy__CountInventoryInput in;
-	economy_client_count_inventory_input(&in, opts);
-	return axr_client_call_async(c, base, &economy_client_routes[ECONOMY_CLIENT_COUNT_INVENTORY], &in.base, NULL, arena, err,
-					     cb, ud);
+	return economy_client_count_inventory_async_ex(c, base, opts, NULL, total, arena, err, cb, ud);
 }
 
 /* GET /inventory/{id} */
@@ -75,15 +115,15 @@ static void economy_client_get_inventory_item_input(Economy__GetInventoryItemInp
 		in->id = (char *)(uintptr_t)id;
 }
 
-int economy_client_get_inventory_item(axr_client_t *c, const char *id,
-	const Economy__GetInventoryItemInput *opts, Economy__InventoryItem **out, axr_arena_t *arena,
-	axr_client_error_t *err)
+int economy_client_get_inventory_item_ex(axr_client_t *c, const char *id,
+	const Economy__GetInventoryItemInput *opts, const axr_client_call_opts_t *call,
+	Economy__InventoryItem **out, axr_arena_t *arena, axr_client_error_t *err)
 {
 	Economy__GetInventoryItemInput in;
 	economy_client_get_inventory_item_input(&in, id, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &economy_client_routes[ECONOMY_CLIENT_GET_INVENTORY_ITEM], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &economy_client_routes[ECONOMY_CLIENT_GET_INVENTORY_ITEM], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Economy__InventoryItem *)m;
 	else if (arena == NULL)
@@ -91,14 +131,28 @@ int economy_client_get_inventory_item(axr_client_t *c, const char *id,
 	return rc;
 }
 
+int economy_client_get_inventory_item(axr_client_t *c, const char *id,
+	const Economy__GetInventoryItemInput *opts, Economy__InventoryItem **out, axr_arena_t *arena,
+	axr_client_error_t *err)
+{
+	return economy_client_get_inventory_item_ex(c, id, opts, NULL, out, arena, err);
+}
+
+int economy_client_get_inventory_item_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Economy__GetInventoryItemInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Economy__GetInventoryItemInput in;
+	economy_client_get_inventory_item_input(&in, id, opts);
+	return axr_client_call_async(c, base, &economy_client_routes[ECONOMY_CLIENT_GET_INVENTORY_ITEM], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int economy_client_get_inventory_item_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Economy__GetInventoryItemInput *opts, axr_arena_t *arena, axr_client_error_t *err,
 	axr_client_cb cb, void *ud)
 {
-	Economy__GetInventoryItemInput in;
-	economy_client_get_inventory_item_input(&in, id, opts);
-	return axr_client_call_async(c, base, &economy_client_routes[ECONOMY_CLIENT_GET_INVENTORY_ITEM], &in.base, NULL, arena, err,
-					     cb, ud);
+	return economy_client_get_inventory_item_async_ex(c, base, id, opts, NULL, arena, err, cb, ud);
 }
 
 /* GET /resources */
@@ -109,14 +163,15 @@ static void economy_client_find_resources_input(Economy__FindResourcesInput *in,
 	*in = opts != NULL ? *opts : zero;
 }
 
-int economy_client_find_resources(axr_client_t *c, const Economy__FindResourcesInput *opts,
-	Economy__ResourceList **out, axr_arena_t *arena, axr_client_error_t *err)
+int economy_client_find_resources_ex(axr_client_t *c, const Economy__FindResourcesInput *opts,
+	const axr_client_call_opts_t *call, Economy__ResourceList **out, axr_arena_t *arena,
+	axr_client_error_t *err)
 {
 	Economy__FindResourcesInput in;
 	economy_client_find_resources_input(&in, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &economy_client_routes[ECONOMY_CLIENT_FIND_RESOURCES], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &economy_client_routes[ECONOMY_CLIENT_FIND_RESOURCES], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Economy__ResourceList *)m;
 	else if (arena == NULL)
@@ -124,14 +179,27 @@ int economy_client_find_resources(axr_client_t *c, const Economy__FindResourcesI
 	return rc;
 }
 
+int economy_client_find_resources(axr_client_t *c, const Economy__FindResourcesInput *opts,
+	Economy__ResourceList **out, axr_arena_t *arena, axr_client_error_t *err)
+{
+	return economy_client_find_resources_ex(c, opts, NULL, out, arena, err);
+}
+
+int economy_client_find_resources_async_ex(axr_client_t *c, struct event_base *base,
+	const Economy__FindResourcesInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Economy__FindResourcesInput in;
+	economy_client_find_resources_input(&in, opts);
+	return axr_client_call_async(c, base, &economy_client_routes[ECONOMY_CLIENT_FIND_RESOURCES], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int economy_client_find_resources_async(axr_client_t *c, struct event_base *base,
 	const Economy__FindResourcesInput *opts, axr_arena_t *arena, axr_client_error_t *err,
 	axr_client_cb cb, void *ud)
 {
-	Economy__FindResourcesInput in;
-	economy_client_find_resources_input(&in, opts);
-	return axr_client_call_async(c, base, &economy_client_routes[ECONOMY_CLIENT_FIND_RESOURCES], &in.base, NULL, arena, err,
-					     cb, ud);
+	return economy_client_find_resources_async_ex(c, base, opts, NULL, arena, err, cb, ud);
 }
 
 /* POST /resources */
@@ -144,15 +212,15 @@ static void economy_client_create_resource_input(Economy__CreateResourceInput *i
 		in->body = (Economy__Resource *)(uintptr_t)body;
 }
 
-int economy_client_create_resource(axr_client_t *c, const Economy__Resource *body,
-	const Economy__CreateResourceInput *opts, Economy__Resource **out, axr_arena_t *arena,
-	axr_client_error_t *err)
+int economy_client_create_resource_ex(axr_client_t *c, const Economy__Resource *body,
+	const Economy__CreateResourceInput *opts, const axr_client_call_opts_t *call, Economy__Resource **out,
+	axr_arena_t *arena, axr_client_error_t *err)
 {
 	Economy__CreateResourceInput in;
 	economy_client_create_resource_input(&in, body, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &economy_client_routes[ECONOMY_CLIENT_CREATE_RESOURCE], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &economy_client_routes[ECONOMY_CLIENT_CREATE_RESOURCE], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Economy__Resource *)m;
 	else if (arena == NULL)
@@ -160,14 +228,29 @@ int economy_client_create_resource(axr_client_t *c, const Economy__Resource *bod
 	return rc;
 }
 
+int economy_client_create_resource(axr_client_t *c, const Economy__Resource *body,
+	const Economy__CreateResourceInput *opts, Economy__Resource **out, axr_arena_t *arena,
+	axr_client_error_t *err)
+{
+	return economy_client_create_resource_ex(c, body, opts, NULL, out, arena, err);
+}
+
+int economy_client_create_resource_async_ex(axr_client_t *c, struct event_base *base,
+	const Economy__Resource *body, const Economy__CreateResourceInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud)
+{
+	Economy__CreateResourceInput in;
+	economy_client_create_resource_input(&in, body, opts);
+	return axr_client_call_async(c, base, &economy_client_routes[ECONOMY_CLIENT_CREATE_RESOURCE], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int economy_client_create_resource_async(axr_client_t *c, struct event_base *base,
 	const Economy__Resource *body, const Economy__CreateResourceInput *opts, axr_arena_t *arena,
 	axr_client_error_t *err, axr_client_cb cb, void *ud)
 {
-	Economy__CreateResourceInput in;
-	economy_client_create_resource_input(&in, body, opts);
-	return axr_client_call_async(c, base, &economy_client_routes[ECONOMY_CLIENT_CREATE_RESOURCE], &in.base, NULL, arena, err,
-					     cb, ud);
+	return economy_client_create_resource_async_ex(c, base, body, opts, NULL, arena, err, cb, ud);
 }
 
 /* HEAD /resources */
@@ -178,22 +261,48 @@ static void economy_client_count_resources_input(Economy__CountResourcesInput *i
 	*in = opts != NULL ? *opts : zero;
 }
 
-int economy_client_count_resources(axr_client_t *c, const Economy__CountResourcesInput *opts,
-	axr_arena_t *arena, axr_client_error_t *err)
+int economy_client_count_resources_ex(axr_client_t *c, const Economy__CountResourcesInput *opts,
+	const axr_client_call_opts_t *call, int64_t *total, axr_arena_t *arena, axr_client_error_t *err)
 {
 	Economy__CountResourcesInput in;
 	economy_client_count_resources_input(&in, opts);
-	return axr_client_call(c, &economy_client_routes[ECONOMY_CLIENT_COUNT_RESOURCES], &in.base, NULL, arena, err);
+	axr_client_call_opts_t set = {.total = total};
+	if (call != NULL) {
+		set = *call;
+		if (total != NULL)
+			set.total = total;
+	}
+	return axr_client_call_opts(c, &economy_client_routes[ECONOMY_CLIENT_COUNT_RESOURCES], &in.base, &set, NULL,
+				    arena, err);
+}
+
+int economy_client_count_resources(axr_client_t *c, const Economy__CountResourcesInput *opts, int64_t *total,
+	axr_arena_t *arena, axr_client_error_t *err)
+{
+	return economy_client_count_resources_ex(c, opts, NULL, total, arena, err);
+}
+
+int economy_client_count_resources_async_ex(axr_client_t *c, struct event_base *base,
+	const Economy__CountResourcesInput *opts, const axr_client_call_opts_t *call, int64_t *total,
+	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Economy__CountResourcesInput in;
+	economy_client_count_resources_input(&in, opts);
+	axr_client_call_opts_t set = {.total = total};
+	if (call != NULL) {
+		set = *call;
+		if (total != NULL)
+			set.total = total;
+	}
+	return axr_client_call_async(c, base, &economy_client_routes[ECONOMY_CLIENT_COUNT_RESOURCES], &in.base, &set, arena, err,
+					     cb, ud);
 }
 
 int economy_client_count_resources_async(axr_client_t *c, struct event_base *base,
-	const Economy__CountResourcesInput *opts, axr_arena_t *arena, axr_client_error_t *err,
+	const Economy__CountResourcesInput *opts, int64_t *total, axr_arena_t *arena, axr_client_error_t *err,
 	axr_client_cb cb, void *ud)
 {
-	Economy__CountResourcesInput in;
-	economy_client_count_resources_input(&in, opts);
-	return axr_client_call_async(c, base, &economy_client_routes[ECONOMY_CLIENT_COUNT_RESOURCES], &in.base, NULL, arena, err,
-					     cb, ud);
+	return economy_client_count_resources_async_ex(c, base, opts, NULL, total, arena, err, cb, ud);
 }
 
 /* GET /resources/{id} */
@@ -206,14 +315,15 @@ static void economy_client_get_resource_input(Economy__GetResourceInput *in, con
 		in->id = (char *)(uintptr_t)id;
 }
 
-int economy_client_get_resource(axr_client_t *c, const char *id, const Economy__GetResourceInput *opts,
-	Economy__Resource **out, axr_arena_t *arena, axr_client_error_t *err)
+int economy_client_get_resource_ex(axr_client_t *c, const char *id, const Economy__GetResourceInput *opts,
+	const axr_client_call_opts_t *call, Economy__Resource **out, axr_arena_t *arena,
+	axr_client_error_t *err)
 {
 	Economy__GetResourceInput in;
 	economy_client_get_resource_input(&in, id, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &economy_client_routes[ECONOMY_CLIENT_GET_RESOURCE], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &economy_client_routes[ECONOMY_CLIENT_GET_RESOURCE], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Economy__Resource *)m;
 	else if (arena == NULL)
@@ -221,14 +331,27 @@ int economy_client_get_resource(axr_client_t *c, const char *id, const Economy__
 	return rc;
 }
 
+int economy_client_get_resource(axr_client_t *c, const char *id, const Economy__GetResourceInput *opts,
+	Economy__Resource **out, axr_arena_t *arena, axr_client_error_t *err)
+{
+	return economy_client_get_resource_ex(c, id, opts, NULL, out, arena, err);
+}
+
+int economy_client_get_resource_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Economy__GetResourceInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Economy__GetResourceInput in;
+	economy_client_get_resource_input(&in, id, opts);
+	return axr_client_call_async(c, base, &economy_client_routes[ECONOMY_CLIENT_GET_RESOURCE], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int economy_client_get_resource_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Economy__GetResourceInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud)
 {
-	Economy__GetResourceInput in;
-	economy_client_get_resource_input(&in, id, opts);
-	return axr_client_call_async(c, base, &economy_client_routes[ECONOMY_CLIENT_GET_RESOURCE], &in.base, NULL, arena, err,
-					     cb, ud);
+	return economy_client_get_resource_async_ex(c, base, id, opts, NULL, arena, err, cb, ud);
 }
 
 /* PUT /resources/{id} */
@@ -243,15 +366,15 @@ static void economy_client_update_resource_input(Economy__UpdateResourceInput *i
 		in->body = (Economy__Resource *)(uintptr_t)body;
 }
 
-int economy_client_update_resource(axr_client_t *c, const char *id, const Economy__Resource *body,
-	const Economy__UpdateResourceInput *opts, Economy__Resource **out, axr_arena_t *arena,
-	axr_client_error_t *err)
+int economy_client_update_resource_ex(axr_client_t *c, const char *id, const Economy__Resource *body,
+	const Economy__UpdateResourceInput *opts, const axr_client_call_opts_t *call, Economy__Resource **out,
+	axr_arena_t *arena, axr_client_error_t *err)
 {
 	Economy__UpdateResourceInput in;
 	economy_client_update_resource_input(&in, id, body, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &economy_client_routes[ECONOMY_CLIENT_UPDATE_RESOURCE], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &economy_client_routes[ECONOMY_CLIENT_UPDATE_RESOURCE], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Economy__Resource *)m;
 	else if (arena == NULL)
@@ -259,14 +382,29 @@ int economy_client_update_resource(axr_client_t *c, const char *id, const Econom
 	return rc;
 }
 
+int economy_client_update_resource(axr_client_t *c, const char *id, const Economy__Resource *body,
+	const Economy__UpdateResourceInput *opts, Economy__Resource **out, axr_arena_t *arena,
+	axr_client_error_t *err)
+{
+	return economy_client_update_resource_ex(c, id, body, opts, NULL, out, arena, err);
+}
+
+int economy_client_update_resource_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Economy__Resource *body, const Economy__UpdateResourceInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud)
+{
+	Economy__UpdateResourceInput in;
+	economy_client_update_resource_input(&in, id, body, opts);
+	return axr_client_call_async(c, base, &economy_client_routes[ECONOMY_CLIENT_UPDATE_RESOURCE], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int economy_client_update_resource_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Economy__Resource *body, const Economy__UpdateResourceInput *opts, axr_arena_t *arena,
 	axr_client_error_t *err, axr_client_cb cb, void *ud)
 {
-	Economy__UpdateResourceInput in;
-	economy_client_update_resource_input(&in, id, body, opts);
-	return axr_client_call_async(c, base, &economy_client_routes[ECONOMY_CLIENT_UPDATE_RESOURCE], &in.base, NULL, arena, err,
-					     cb, ud);
+	return economy_client_update_resource_async_ex(c, base, id, body, opts, NULL, arena, err, cb, ud);
 }
 
 /* DELETE /resources/{id} */
@@ -279,22 +417,37 @@ static void economy_client_delete_resource_input(Economy__DeleteResourceInput *i
 		in->id = (char *)(uintptr_t)id;
 }
 
-int economy_client_delete_resource(axr_client_t *c, const char *id, const Economy__DeleteResourceInput *opts,
-	axr_arena_t *arena, axr_client_error_t *err)
+int economy_client_delete_resource_ex(axr_client_t *c, const char *id,
+	const Economy__DeleteResourceInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err)
 {
 	Economy__DeleteResourceInput in;
 	economy_client_delete_resource_input(&in, id, opts);
-	return axr_client_call(c, &economy_client_routes[ECONOMY_CLIENT_DELETE_RESOURCE], &in.base, NULL, arena, err);
+	return axr_client_call_opts(c, &economy_client_routes[ECONOMY_CLIENT_DELETE_RESOURCE], &in.base, call, NULL,
+				    arena, err);
+}
+
+int economy_client_delete_resource(axr_client_t *c, const char *id, const Economy__DeleteResourceInput *opts,
+	axr_arena_t *arena, axr_client_error_t *err)
+{
+	return economy_client_delete_resource_ex(c, id, opts, NULL, arena, err);
+}
+
+int economy_client_delete_resource_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Economy__DeleteResourceInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Economy__DeleteResourceInput in;
+	economy_client_delete_resource_input(&in, id, opts);
+	return axr_client_call_async(c, base, &economy_client_routes[ECONOMY_CLIENT_DELETE_RESOURCE], &in.base, call, arena, err,
+					     cb, ud);
 }
 
 int economy_client_delete_resource_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Economy__DeleteResourceInput *opts, axr_arena_t *arena, axr_client_error_t *err,
 	axr_client_cb cb, void *ud)
 {
-	Economy__DeleteResourceInput in;
-	economy_client_delete_resource_input(&in, id, opts);
-	return axr_client_call_async(c, base, &economy_client_routes[ECONOMY_CLIENT_DELETE_RESOURCE], &in.base, NULL, arena, err,
-					     cb, ud);
+	return economy_client_delete_resource_async_ex(c, base, id, opts, NULL, arena, err, cb, ud);
 }
 
 /* POST /resources/{id}/purchase */
@@ -309,15 +462,15 @@ static void economy_client_purchase_resource_input(Economy__PurchaseResourceInpu
 		in->body = (Economy__PurchaseRequest *)(uintptr_t)body;
 }
 
-int economy_client_purchase_resource(axr_client_t *c, const char *id, const Economy__PurchaseRequest *body,
-	const Economy__PurchaseResourceInput *opts, Economy__Transaction **out, axr_arena_t *arena,
-	axr_client_error_t *err)
+int economy_client_purchase_resource_ex(axr_client_t *c, const char *id, const Economy__PurchaseRequest *body,
+	const Economy__PurchaseResourceInput *opts, const axr_client_call_opts_t *call,
+	Economy__Transaction **out, axr_arena_t *arena, axr_client_error_t *err)
 {
 	Economy__PurchaseResourceInput in;
 	economy_client_purchase_resource_input(&in, id, body, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &economy_client_routes[ECONOMY_CLIENT_PURCHASE_RESOURCE], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &economy_client_routes[ECONOMY_CLIENT_PURCHASE_RESOURCE], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Economy__Transaction *)m;
 	else if (arena == NULL)
@@ -325,14 +478,29 @@ int economy_client_purchase_resource(axr_client_t *c, const char *id, const Econ
 	return rc;
 }
 
+int economy_client_purchase_resource(axr_client_t *c, const char *id, const Economy__PurchaseRequest *body,
+	const Economy__PurchaseResourceInput *opts, Economy__Transaction **out, axr_arena_t *arena,
+	axr_client_error_t *err)
+{
+	return economy_client_purchase_resource_ex(c, id, body, opts, NULL, out, arena, err);
+}
+
+int economy_client_purchase_resource_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Economy__PurchaseRequest *body, const Economy__PurchaseResourceInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud)
+{
+	Economy__PurchaseResourceInput in;
+	economy_client_purchase_resource_input(&in, id, body, opts);
+	return axr_client_call_async(c, base, &economy_client_routes[ECONOMY_CLIENT_PURCHASE_RESOURCE], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int economy_client_purchase_resource_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Economy__PurchaseRequest *body, const Economy__PurchaseResourceInput *opts, axr_arena_t *arena,
 	axr_client_error_t *err, axr_client_cb cb, void *ud)
 {
-	Economy__PurchaseResourceInput in;
-	economy_client_purchase_resource_input(&in, id, body, opts);
-	return axr_client_call_async(c, base, &economy_client_routes[ECONOMY_CLIENT_PURCHASE_RESOURCE], &in.base, NULL, arena, err,
-					     cb, ud);
+	return economy_client_purchase_resource_async_ex(c, base, id, body, opts, NULL, arena, err, cb, ud);
 }
 
 /* GET /transactions */
@@ -343,14 +511,15 @@ static void economy_client_find_transactions_input(Economy__FindTransactionsInpu
 	*in = opts != NULL ? *opts : zero;
 }
 
-int economy_client_find_transactions(axr_client_t *c, const Economy__FindTransactionsInput *opts,
-	Economy__TransactionList **out, axr_arena_t *arena, axr_client_error_t *err)
+int economy_client_find_transactions_ex(axr_client_t *c, const Economy__FindTransactionsInput *opts,
+	const axr_client_call_opts_t *call, Economy__TransactionList **out, axr_arena_t *arena,
+	axr_client_error_t *err)
 {
 	Economy__FindTransactionsInput in;
 	economy_client_find_transactions_input(&in, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &economy_client_routes[ECONOMY_CLIENT_FIND_TRANSACTIONS], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &economy_client_routes[ECONOMY_CLIENT_FIND_TRANSACTIONS], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Economy__TransactionList *)m;
 	else if (arena == NULL)
@@ -358,14 +527,27 @@ int economy_client_find_transactions(axr_client_t *c, const Economy__FindTransac
 	return rc;
 }
 
+int economy_client_find_transactions(axr_client_t *c, const Economy__FindTransactionsInput *opts,
+	Economy__TransactionList **out, axr_arena_t *arena, axr_client_error_t *err)
+{
+	return economy_client_find_transactions_ex(c, opts, NULL, out, arena, err);
+}
+
+int economy_client_find_transactions_async_ex(axr_client_t *c, struct event_base *base,
+	const Economy__FindTransactionsInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Economy__FindTransactionsInput in;
+	economy_client_find_transactions_input(&in, opts);
+	return axr_client_call_async(c, base, &economy_client_routes[ECONOMY_CLIENT_FIND_TRANSACTIONS], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int economy_client_find_transactions_async(axr_client_t *c, struct event_base *base,
 	const Economy__FindTransactionsInput *opts, axr_arena_t *arena, axr_client_error_t *err,
 	axr_client_cb cb, void *ud)
 {
-	Economy__FindTransactionsInput in;
-	economy_client_find_transactions_input(&in, opts);
-	return axr_client_call_async(c, base, &economy_client_routes[ECONOMY_CLIENT_FIND_TRANSACTIONS], &in.base, NULL, arena, err,
-					     cb, ud);
+	return economy_client_find_transactions_async_ex(c, base, opts, NULL, arena, err, cb, ud);
 }
 
 /* POST /transactions */
@@ -378,15 +560,15 @@ static void economy_client_create_transaction_input(Economy__CreateTransactionIn
 		in->body = (Economy__Transaction *)(uintptr_t)body;
 }
 
-int economy_client_create_transaction(axr_client_t *c, const Economy__Transaction *body,
-	const Economy__CreateTransactionInput *opts, Economy__Transaction **out, axr_arena_t *arena,
-	axr_client_error_t *err)
+int economy_client_create_transaction_ex(axr_client_t *c, const Economy__Transaction *body,
+	const Economy__CreateTransactionInput *opts, const axr_client_call_opts_t *call,
+	Economy__Transaction **out, axr_arena_t *arena, axr_client_error_t *err)
 {
 	Economy__CreateTransactionInput in;
 	economy_client_create_transaction_input(&in, body, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &economy_client_routes[ECONOMY_CLIENT_CREATE_TRANSACTION], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &economy_client_routes[ECONOMY_CLIENT_CREATE_TRANSACTION], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Economy__Transaction *)m;
 	else if (arena == NULL)
@@ -394,14 +576,29 @@ int economy_client_create_transaction(axr_client_t *c, const Economy__Transactio
 	return rc;
 }
 
+int economy_client_create_transaction(axr_client_t *c, const Economy__Transaction *body,
+	const Economy__CreateTransactionInput *opts, Economy__Transaction **out, axr_arena_t *arena,
+	axr_client_error_t *err)
+{
+	return economy_client_create_transaction_ex(c, body, opts, NULL, out, arena, err);
+}
+
+int economy_client_create_transaction_async_ex(axr_client_t *c, struct event_base *base,
+	const Economy__Transaction *body, const Economy__CreateTransactionInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud)
+{
+	Economy__CreateTransactionInput in;
+	economy_client_create_transaction_input(&in, body, opts);
+	return axr_client_call_async(c, base, &economy_client_routes[ECONOMY_CLIENT_CREATE_TRANSACTION], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int economy_client_create_transaction_async(axr_client_t *c, struct event_base *base,
 	const Economy__Transaction *body, const Economy__CreateTransactionInput *opts, axr_arena_t *arena,
 	axr_client_error_t *err, axr_client_cb cb, void *ud)
 {
-	Economy__CreateTransactionInput in;
-	economy_client_create_transaction_input(&in, body, opts);
-	return axr_client_call_async(c, base, &economy_client_routes[ECONOMY_CLIENT_CREATE_TRANSACTION], &in.base, NULL, arena, err,
-					     cb, ud);
+	return economy_client_create_transaction_async_ex(c, base, body, opts, NULL, arena, err, cb, ud);
 }
 
 /* GET /transactions/{id} */
@@ -414,14 +611,15 @@ static void economy_client_get_transaction_input(Economy__GetTransactionInput *i
 		in->id = (char *)(uintptr_t)id;
 }
 
-int economy_client_get_transaction(axr_client_t *c, const char *id, const Economy__GetTransactionInput *opts,
+int economy_client_get_transaction_ex(axr_client_t *c, const char *id,
+	const Economy__GetTransactionInput *opts, const axr_client_call_opts_t *call,
 	Economy__Transaction **out, axr_arena_t *arena, axr_client_error_t *err)
 {
 	Economy__GetTransactionInput in;
 	economy_client_get_transaction_input(&in, id, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &economy_client_routes[ECONOMY_CLIENT_GET_TRANSACTION], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &economy_client_routes[ECONOMY_CLIENT_GET_TRANSACTION], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Economy__Transaction *)m;
 	else if (arena == NULL)
@@ -429,14 +627,27 @@ int economy_client_get_transaction(axr_client_t *c, const char *id, const Econom
 	return rc;
 }
 
+int economy_client_get_transaction(axr_client_t *c, const char *id, const Economy__GetTransactionInput *opts,
+	Economy__Transaction **out, axr_arena_t *arena, axr_client_error_t *err)
+{
+	return economy_client_get_transaction_ex(c, id, opts, NULL, out, arena, err);
+}
+
+int economy_client_get_transaction_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Economy__GetTransactionInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Economy__GetTransactionInput in;
+	economy_client_get_transaction_input(&in, id, opts);
+	return axr_client_call_async(c, base, &economy_client_routes[ECONOMY_CLIENT_GET_TRANSACTION], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int economy_client_get_transaction_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Economy__GetTransactionInput *opts, axr_arena_t *arena, axr_client_error_t *err,
 	axr_client_cb cb, void *ud)
 {
-	Economy__GetTransactionInput in;
-	economy_client_get_transaction_input(&in, id, opts);
-	return axr_client_call_async(c, base, &economy_client_routes[ECONOMY_CLIENT_GET_TRANSACTION], &in.base, NULL, arena, err,
-					     cb, ud);
+	return economy_client_get_transaction_async_ex(c, base, id, opts, NULL, arena, err, cb, ud);
 }
 
 /* PUT /transactions/{id} */
@@ -451,15 +662,16 @@ static void economy_client_update_transaction_input(Economy__UpdateTransactionIn
 		in->body = (Economy__TransactionUpdate *)(uintptr_t)body;
 }
 
-int economy_client_update_transaction(axr_client_t *c, const char *id, const Economy__TransactionUpdate *body,
-	const Economy__UpdateTransactionInput *opts, Economy__Transaction **out, axr_arena_t *arena,
+int economy_client_update_transaction_ex(axr_client_t *c, const char *id,
+	const Economy__TransactionUpdate *body, const Economy__UpdateTransactionInput *opts,
+	const axr_client_call_opts_t *call, Economy__Transaction **out, axr_arena_t *arena,
 	axr_client_error_t *err)
 {
 	Economy__UpdateTransactionInput in;
 	economy_client_update_transaction_input(&in, id, body, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &economy_client_routes[ECONOMY_CLIENT_UPDATE_TRANSACTION], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &economy_client_routes[ECONOMY_CLIENT_UPDATE_TRANSACTION], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Economy__Transaction *)m;
 	else if (arena == NULL)
@@ -467,12 +679,27 @@ int economy_client_update_transaction(axr_client_t *c, const char *id, const Eco
 	return rc;
 }
 
+int economy_client_update_transaction(axr_client_t *c, const char *id, const Economy__TransactionUpdate *body,
+	const Economy__UpdateTransactionInput *opts, Economy__Transaction **out, axr_arena_t *arena,
+	axr_client_error_t *err)
+{
+	return economy_client_update_transaction_ex(c, id, body, opts, NULL, out, arena, err);
+}
+
+int economy_client_update_transaction_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Economy__TransactionUpdate *body, const Economy__UpdateTransactionInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud)
+{
+	Economy__UpdateTransactionInput in;
+	economy_client_update_transaction_input(&in, id, body, opts);
+	return axr_client_call_async(c, base, &economy_client_routes[ECONOMY_CLIENT_UPDATE_TRANSACTION], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int economy_client_update_transaction_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Economy__TransactionUpdate *body, const Economy__UpdateTransactionInput *opts,
 	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud)
 {
-	Economy__UpdateTransactionInput in;
-	economy_client_update_transaction_input(&in, id, body, opts);
-	return axr_client_call_async(c, base, &economy_client_routes[ECONOMY_CLIENT_UPDATE_TRANSACTION], &in.base, NULL, arena, err,
-					     cb, ud);
+	return economy_client_update_transaction_async_ex(c, base, id, body, opts, NULL, arena, err, cb, ud);
 }

@@ -8,6 +8,12 @@
  * then `opts`, the operation's input message, for everything else (optional
  * parameters; NULL: none). A non-NULL argument replaces the member of `opts`.
  * Parameters and body are validated before sending, as the server will.
+ * Each has an `_ex` form (`_async_ex`) taking per-call settings after `opts`:
+ * `const axr_client_call_opts_t *call` (timeout, request id, extra headers and
+ * query parameters, the answer's status and headers; NULL: none).
+ * Count operations (`total` below) take `int64_t *total`: the answer's
+ * X-Total-Count (-1 until a success; async: filled before `cb` runs, so it must
+ * outlive the call; NULL: not read). Without it the call fails (AXR_EPARSE).
  *
  * Returns 0, or a negative AXR_E* code with `err` (may be NULL) filled: LOCAL,
  * NETWORK or HTTP (status, the error body's code, message and field errors).
@@ -35,21 +41,32 @@
  */
 int economy_client_find_inventory(axr_client_t *c, const Economy__FindInventoryInput *opts,
 	Economy__InventoryItemList **out, axr_arena_t *arena, axr_client_error_t *err);
+int economy_client_find_inventory_ex(axr_client_t *c, const Economy__FindInventoryInput *opts,
+	const axr_client_call_opts_t *call, Economy__InventoryItemList **out, axr_arena_t *arena,
+	axr_client_error_t *err);
 int economy_client_find_inventory_async(axr_client_t *c, struct event_base *base,
 	const Economy__FindInventoryInput *opts, axr_arena_t *arena, axr_client_error_t *err,
 	axr_client_cb cb, void *ud);
+int economy_client_find_inventory_async_ex(axr_client_t *c, struct event_base *base,
+	const Economy__FindInventoryInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * HEAD /inventory (countInventory)
  * Count inventory items
  * opts: Economy__CountInventoryInput {}
- * out: none, status 204
+ * out: none, status 204; total: X-Total-Count (async: set before cb runs)
  */
-int economy_client_count_inventory(axr_client_t *c, const Economy__CountInventoryInput *opts,
+int economy_client_count_inventory(axr_client_t *c, const Economy__CountInventoryInput *opts, int64_t *total,
 	axr_arena_t *arena, axr_client_error_t *err);
+int economy_client_count_inventory_ex(axr_client_t *c, const Economy__CountInventoryInput *opts,
+	const axr_client_call_opts_t *call, int64_t *total, axr_arena_t *arena, axr_client_error_t *err);
 int economy_client_count_inventory_async(axr_client_t *c, struct event_base *base,
-	const Economy__CountInventoryInput *opts, axr_arena_t *arena, axr_client_error_t *err,
+	const Economy__CountInventoryInput *opts, int64_t *total, axr_arena_t *arena, axr_client_error_t *err,
 	axr_client_cb cb, void *ud);
+int economy_client_count_inventory_async_ex(axr_client_t *c, struct event_base *base,
+	const Economy__CountInventoryInput *opts, const axr_client_call_opts_t *call, int64_t *total,
+	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * GET /inventory/{id} (getInventoryItem)
@@ -60,9 +77,15 @@ int economy_client_count_inventory_async(axr_client_t *c, struct event_base *bas
 int economy_client_get_inventory_item(axr_client_t *c, const char *id,
 	const Economy__GetInventoryItemInput *opts, Economy__InventoryItem **out, axr_arena_t *arena,
 	axr_client_error_t *err);
+int economy_client_get_inventory_item_ex(axr_client_t *c, const char *id,
+	const Economy__GetInventoryItemInput *opts, const axr_client_call_opts_t *call,
+	Economy__InventoryItem **out, axr_arena_t *arena, axr_client_error_t *err);
 int economy_client_get_inventory_item_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Economy__GetInventoryItemInput *opts, axr_arena_t *arena, axr_client_error_t *err,
 	axr_client_cb cb, void *ud);
+int economy_client_get_inventory_item_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Economy__GetInventoryItemInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * GET /resources (findResources)
@@ -72,9 +95,15 @@ int economy_client_get_inventory_item_async(axr_client_t *c, struct event_base *
  */
 int economy_client_find_resources(axr_client_t *c, const Economy__FindResourcesInput *opts,
 	Economy__ResourceList **out, axr_arena_t *arena, axr_client_error_t *err);
+int economy_client_find_resources_ex(axr_client_t *c, const Economy__FindResourcesInput *opts,
+	const axr_client_call_opts_t *call, Economy__ResourceList **out, axr_arena_t *arena,
+	axr_client_error_t *err);
 int economy_client_find_resources_async(axr_client_t *c, struct event_base *base,
 	const Economy__FindResourcesInput *opts, axr_arena_t *arena, axr_client_error_t *err,
 	axr_client_cb cb, void *ud);
+int economy_client_find_resources_async_ex(axr_client_t *c, struct event_base *base,
+	const Economy__FindResourcesInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * POST /resources (createResource)
@@ -85,21 +114,33 @@ int economy_client_find_resources_async(axr_client_t *c, struct event_base *base
 int economy_client_create_resource(axr_client_t *c, const Economy__Resource *body,
 	const Economy__CreateResourceInput *opts, Economy__Resource **out, axr_arena_t *arena,
 	axr_client_error_t *err);
+int economy_client_create_resource_ex(axr_client_t *c, const Economy__Resource *body,
+	const Economy__CreateResourceInput *opts, const axr_client_call_opts_t *call, Economy__Resource **out,
+	axr_arena_t *arena, axr_client_error_t *err);
 int economy_client_create_resource_async(axr_client_t *c, struct event_base *base,
 	const Economy__Resource *body, const Economy__CreateResourceInput *opts, axr_arena_t *arena,
 	axr_client_error_t *err, axr_client_cb cb, void *ud);
+int economy_client_create_resource_async_ex(axr_client_t *c, struct event_base *base,
+	const Economy__Resource *body, const Economy__CreateResourceInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud);
 
 /*
  * HEAD /resources (countResources)
  * Count resources
  * opts: Economy__CountResourcesInput {}
- * out: none, status 204
+ * out: none, status 204; total: X-Total-Count (async: set before cb runs)
  */
-int economy_client_count_resources(axr_client_t *c, const Economy__CountResourcesInput *opts,
+int economy_client_count_resources(axr_client_t *c, const Economy__CountResourcesInput *opts, int64_t *total,
 	axr_arena_t *arena, axr_client_error_t *err);
+int economy_client_count_resources_ex(axr_client_t *c, const Economy__CountResourcesInput *opts,
+	const axr_client_call_opts_t *call, int64_t *total, axr_arena_t *arena, axr_client_error_t *err);
 int economy_client_count_resources_async(axr_client_t *c, struct event_base *base,
-	const Economy__CountResourcesInput *opts, axr_arena_t *arena, axr_client_error_t *err,
+	const Economy__CountResourcesInput *opts, int64_t *total, axr_arena_t *arena, axr_client_error_t *err,
 	axr_client_cb cb, void *ud);
+int economy_client_count_resources_async_ex(axr_client_t *c, struct event_base *base,
+	const Economy__CountResourcesInput *opts, const axr_client_call_opts_t *call, int64_t *total,
+	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * GET /resources/{id} (getResource)
@@ -109,9 +150,15 @@ int economy_client_count_resources_async(axr_client_t *c, struct event_base *bas
  */
 int economy_client_get_resource(axr_client_t *c, const char *id, const Economy__GetResourceInput *opts,
 	Economy__Resource **out, axr_arena_t *arena, axr_client_error_t *err);
+int economy_client_get_resource_ex(axr_client_t *c, const char *id, const Economy__GetResourceInput *opts,
+	const axr_client_call_opts_t *call, Economy__Resource **out, axr_arena_t *arena,
+	axr_client_error_t *err);
 int economy_client_get_resource_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Economy__GetResourceInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud);
+int economy_client_get_resource_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Economy__GetResourceInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * PUT /resources/{id} (updateResource)
@@ -122,9 +169,16 @@ int economy_client_get_resource_async(axr_client_t *c, struct event_base *base, 
 int economy_client_update_resource(axr_client_t *c, const char *id, const Economy__Resource *body,
 	const Economy__UpdateResourceInput *opts, Economy__Resource **out, axr_arena_t *arena,
 	axr_client_error_t *err);
+int economy_client_update_resource_ex(axr_client_t *c, const char *id, const Economy__Resource *body,
+	const Economy__UpdateResourceInput *opts, const axr_client_call_opts_t *call, Economy__Resource **out,
+	axr_arena_t *arena, axr_client_error_t *err);
 int economy_client_update_resource_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Economy__Resource *body, const Economy__UpdateResourceInput *opts, axr_arena_t *arena,
 	axr_client_error_t *err, axr_client_cb cb, void *ud);
+int economy_client_update_resource_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Economy__Resource *body, const Economy__UpdateResourceInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud);
 
 /*
  * DELETE /resources/{id} (deleteResource)
@@ -134,9 +188,15 @@ int economy_client_update_resource_async(axr_client_t *c, struct event_base *bas
  */
 int economy_client_delete_resource(axr_client_t *c, const char *id, const Economy__DeleteResourceInput *opts,
 	axr_arena_t *arena, axr_client_error_t *err);
+int economy_client_delete_resource_ex(axr_client_t *c, const char *id,
+	const Economy__DeleteResourceInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err);
 int economy_client_delete_resource_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Economy__DeleteResourceInput *opts, axr_arena_t *arena, axr_client_error_t *err,
 	axr_client_cb cb, void *ud);
+int economy_client_delete_resource_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Economy__DeleteResourceInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * POST /resources/{id}/purchase (purchaseResource)
@@ -147,9 +207,16 @@ int economy_client_delete_resource_async(axr_client_t *c, struct event_base *bas
 int economy_client_purchase_resource(axr_client_t *c, const char *id, const Economy__PurchaseRequest *body,
 	const Economy__PurchaseResourceInput *opts, Economy__Transaction **out, axr_arena_t *arena,
 	axr_client_error_t *err);
+int economy_client_purchase_resource_ex(axr_client_t *c, const char *id, const Economy__PurchaseRequest *body,
+	const Economy__PurchaseResourceInput *opts, const axr_client_call_opts_t *call,
+	Economy__Transaction **out, axr_arena_t *arena, axr_client_error_t *err);
 int economy_client_purchase_resource_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Economy__PurchaseRequest *body, const Economy__PurchaseResourceInput *opts, axr_arena_t *arena,
 	axr_client_error_t *err, axr_client_cb cb, void *ud);
+int economy_client_purchase_resource_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Economy__PurchaseRequest *body, const Economy__PurchaseResourceInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud);
 
 /*
  * GET /transactions (findTransactions)
@@ -159,9 +226,15 @@ int economy_client_purchase_resource_async(axr_client_t *c, struct event_base *b
  */
 int economy_client_find_transactions(axr_client_t *c, const Economy__FindTransactionsInput *opts,
 	Economy__TransactionList **out, axr_arena_t *arena, axr_client_error_t *err);
+int economy_client_find_transactions_ex(axr_client_t *c, const Economy__FindTransactionsInput *opts,
+	const axr_client_call_opts_t *call, Economy__TransactionList **out, axr_arena_t *arena,
+	axr_client_error_t *err);
 int economy_client_find_transactions_async(axr_client_t *c, struct event_base *base,
 	const Economy__FindTransactionsInput *opts, axr_arena_t *arena, axr_client_error_t *err,
 	axr_client_cb cb, void *ud);
+int economy_client_find_transactions_async_ex(axr_client_t *c, struct event_base *base,
+	const Economy__FindTransactionsInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * POST /transactions (createTransaction)
@@ -172,9 +245,16 @@ int economy_client_find_transactions_async(axr_client_t *c, struct event_base *b
 int economy_client_create_transaction(axr_client_t *c, const Economy__Transaction *body,
 	const Economy__CreateTransactionInput *opts, Economy__Transaction **out, axr_arena_t *arena,
 	axr_client_error_t *err);
+int economy_client_create_transaction_ex(axr_client_t *c, const Economy__Transaction *body,
+	const Economy__CreateTransactionInput *opts, const axr_client_call_opts_t *call,
+	Economy__Transaction **out, axr_arena_t *arena, axr_client_error_t *err);
 int economy_client_create_transaction_async(axr_client_t *c, struct event_base *base,
 	const Economy__Transaction *body, const Economy__CreateTransactionInput *opts, axr_arena_t *arena,
 	axr_client_error_t *err, axr_client_cb cb, void *ud);
+int economy_client_create_transaction_async_ex(axr_client_t *c, struct event_base *base,
+	const Economy__Transaction *body, const Economy__CreateTransactionInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud);
 
 /*
  * GET /transactions/{id} (getTransaction)
@@ -184,9 +264,15 @@ int economy_client_create_transaction_async(axr_client_t *c, struct event_base *
  */
 int economy_client_get_transaction(axr_client_t *c, const char *id, const Economy__GetTransactionInput *opts,
 	Economy__Transaction **out, axr_arena_t *arena, axr_client_error_t *err);
+int economy_client_get_transaction_ex(axr_client_t *c, const char *id,
+	const Economy__GetTransactionInput *opts, const axr_client_call_opts_t *call,
+	Economy__Transaction **out, axr_arena_t *arena, axr_client_error_t *err);
 int economy_client_get_transaction_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Economy__GetTransactionInput *opts, axr_arena_t *arena, axr_client_error_t *err,
 	axr_client_cb cb, void *ud);
+int economy_client_get_transaction_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Economy__GetTransactionInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * PUT /transactions/{id} (updateTransaction)
@@ -197,8 +283,16 @@ int economy_client_get_transaction_async(axr_client_t *c, struct event_base *bas
 int economy_client_update_transaction(axr_client_t *c, const char *id, const Economy__TransactionUpdate *body,
 	const Economy__UpdateTransactionInput *opts, Economy__Transaction **out, axr_arena_t *arena,
 	axr_client_error_t *err);
+int economy_client_update_transaction_ex(axr_client_t *c, const char *id,
+	const Economy__TransactionUpdate *body, const Economy__UpdateTransactionInput *opts,
+	const axr_client_call_opts_t *call, Economy__Transaction **out, axr_arena_t *arena,
+	axr_client_error_t *err);
 int economy_client_update_transaction_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Economy__TransactionUpdate *body, const Economy__UpdateTransactionInput *opts,
 	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud);
+int economy_client_update_transaction_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Economy__TransactionUpdate *body, const Economy__UpdateTransactionInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud);
 
 #endif

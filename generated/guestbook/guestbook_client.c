@@ -14,14 +14,15 @@ static void guestbook_client_find_entries_input(Guestbook__FindEntriesInput *in,
 	*in = opts != NULL ? *opts : zero;
 }
 
-int guestbook_client_find_entries(axr_client_t *c, const Guestbook__FindEntriesInput *opts,
-	Guestbook__EntryList **out, axr_arena_t *arena, axr_client_error_t *err)
+int guestbook_client_find_entries_ex(axr_client_t *c, const Guestbook__FindEntriesInput *opts,
+	const axr_client_call_opts_t *call, Guestbook__EntryList **out, axr_arena_t *arena,
+	axr_client_error_t *err)
 {
 	Guestbook__FindEntriesInput in;
 	guestbook_client_find_entries_input(&in, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &guestbook_client_routes[GUESTBOOK_CLIENT_FIND_ENTRIES], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &guestbook_client_routes[GUESTBOOK_CLIENT_FIND_ENTRIES], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Guestbook__EntryList *)m;
 	else if (arena == NULL)
@@ -29,14 +30,27 @@ int guestbook_client_find_entries(axr_client_t *c, const Guestbook__FindEntriesI
 	return rc;
 }
 
+int guestbook_client_find_entries(axr_client_t *c, const Guestbook__FindEntriesInput *opts,
+	Guestbook__EntryList **out, axr_arena_t *arena, axr_client_error_t *err)
+{
+	return guestbook_client_find_entries_ex(c, opts, NULL, out, arena, err);
+}
+
+int guestbook_client_find_entries_async_ex(axr_client_t *c, struct event_base *base,
+	const Guestbook__FindEntriesInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Guestbook__FindEntriesInput in;
+	guestbook_client_find_entries_input(&in, opts);
+	return axr_client_call_async(c, base, &guestbook_client_routes[GUESTBOOK_CLIENT_FIND_ENTRIES], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int guestbook_client_find_entries_async(axr_client_t *c, struct event_base *base,
 	const Guestbook__FindEntriesInput *opts, axr_arena_t *arena, axr_client_error_t *err,
 	axr_client_cb cb, void *ud)
 {
-	Guestbook__FindEntriesInput in;
-	guestbook_client_find_entries_input(&in, opts);
-	return axr_client_call_async(c, base, &guestbook_client_routes[GUESTBOOK_CLIENT_FIND_ENTRIES], &in.base, NULL, arena, err,
-					     cb, ud);
+	return guestbook_client_find_entries_async_ex(c, base, opts, NULL, arena, err, cb, ud);
 }
 
 /* POST /entries */
@@ -49,15 +63,15 @@ static void guestbook_client_create_entry_input(Guestbook__CreateEntryInput *in,
 		in->body = (Guestbook__Entry *)(uintptr_t)body;
 }
 
-int guestbook_client_create_entry(axr_client_t *c, const Guestbook__Entry *body,
-	const Guestbook__CreateEntryInput *opts, Guestbook__Entry **out, axr_arena_t *arena,
-	axr_client_error_t *err)
+int guestbook_client_create_entry_ex(axr_client_t *c, const Guestbook__Entry *body,
+	const Guestbook__CreateEntryInput *opts, const axr_client_call_opts_t *call, Guestbook__Entry **out,
+	axr_arena_t *arena, axr_client_error_t *err)
 {
 	Guestbook__CreateEntryInput in;
 	guestbook_client_create_entry_input(&in, body, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &guestbook_client_routes[GUESTBOOK_CLIENT_CREATE_ENTRY], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &guestbook_client_routes[GUESTBOOK_CLIENT_CREATE_ENTRY], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Guestbook__Entry *)m;
 	else if (arena == NULL)
@@ -65,14 +79,29 @@ int guestbook_client_create_entry(axr_client_t *c, const Guestbook__Entry *body,
 	return rc;
 }
 
+int guestbook_client_create_entry(axr_client_t *c, const Guestbook__Entry *body,
+	const Guestbook__CreateEntryInput *opts, Guestbook__Entry **out, axr_arena_t *arena,
+	axr_client_error_t *err)
+{
+	return guestbook_client_create_entry_ex(c, body, opts, NULL, out, arena, err);
+}
+
+int guestbook_client_create_entry_async_ex(axr_client_t *c, struct event_base *base,
+	const Guestbook__Entry *body, const Guestbook__CreateEntryInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud)
+{
+	Guestbook__CreateEntryInput in;
+	guestbook_client_create_entry_input(&in, body, opts);
+	return axr_client_call_async(c, base, &guestbook_client_routes[GUESTBOOK_CLIENT_CREATE_ENTRY], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int guestbook_client_create_entry_async(axr_client_t *c, struct event_base *base,
 	const Guestbook__Entry *body, const Guestbook__CreateEntryInput *opts, axr_arena_t *arena,
 	axr_client_error_t *err, axr_client_cb cb, void *ud)
 {
-	Guestbook__CreateEntryInput in;
-	guestbook_client_create_entry_input(&in, body, opts);
-	return axr_client_call_async(c, base, &guestbook_client_routes[GUESTBOOK_CLIENT_CREATE_ENTRY], &in.base, NULL, arena, err,
-					     cb, ud);
+	return guestbook_client_create_entry_async_ex(c, base, body, opts, NULL, arena, err, cb, ud);
 }
 
 /* HEAD /entries */
@@ -83,22 +112,48 @@ static void guestbook_client_count_entries_input(Guestbook__CountEntriesInput *i
 	*in = opts != NULL ? *opts : zero;
 }
 
-int guestbook_client_count_entries(axr_client_t *c, const Guestbook__CountEntriesInput *opts,
-	axr_arena_t *arena, axr_client_error_t *err)
+int guestbook_client_count_entries_ex(axr_client_t *c, const Guestbook__CountEntriesInput *opts,
+	const axr_client_call_opts_t *call, int64_t *total, axr_arena_t *arena, axr_client_error_t *err)
 {
 	Guestbook__CountEntriesInput in;
 	guestbook_client_count_entries_input(&in, opts);
-	return axr_client_call(c, &guestbook_client_routes[GUESTBOOK_CLIENT_COUNT_ENTRIES], &in.base, NULL, arena, err);
+	axr_client_call_opts_t set = {.total = total};
+	if (call != NULL) {
+		set = *call;
+		if (total != NULL)
+			set.total = total;
+	}
+	return axr_client_call_opts(c, &guestbook_client_routes[GUESTBOOK_CLIENT_COUNT_ENTRIES], &in.base, &set, NULL,
+				    arena, err);
+}
+
+int guestbook_client_count_entries(axr_client_t *c, const Guestbook__CountEntriesInput *opts, int64_t *total,
+	axr_arena_t *arena, axr_client_error_t *err)
+{
+	return guestbook_client_count_entries_ex(c, opts, NULL, total, arena, err);
+}
+
+int guestbook_client_count_entries_async_ex(axr_client_t *c, struct event_base *base,
+	const Guestbook__CountEntriesInput *opts, const axr_client_call_opts_t *call, int64_t *total,
+	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Guestbook__CountEntriesInput in;
+	guestbook_client_count_entries_input(&in, opts);
+	axr_client_call_opts_t set = {.total = total};
+	if (call != NULL) {
+		set = *call;
+		if (total != NULL)
+			set.total = total;
+	}
+	return axr_client_call_async(c, base, &guestbook_client_routes[GUESTBOOK_CLIENT_COUNT_ENTRIES], &in.base, &set, arena, err,
+					     cb, ud);
 }
 
 int guestbook_client_count_entries_async(axr_client_t *c, struct event_base *base,
-	const Guestbook__CountEntriesInput *opts, axr_arena_t *arena, axr_client_error_t *err,
+	const Guestbook__CountEntriesInput *opts, int64_t *total, axr_arena_t *arena, axr_client_error_t *err,
 	axr_client_cb cb, void *ud)
 {
-	Guestbook__CountEntriesInput in;
-	guestbook_client_count_entries_input(&in, opts);
-	return axr_client_call_async(c, base, &guestbook_client_routes[GUESTBOOK_CLIENT_COUNT_ENTRIES], &in.base, NULL, arena, err,
-					     cb, ud);
+	return guestbook_client_count_entries_async_ex(c, base, opts, NULL, total, arena, err, cb, ud);
 }
 
 /* GET /entries/{id} */
@@ -111,14 +166,15 @@ static void guestbook_client_find_entry_input(Guestbook__FindEntryInput *in, con
 		in->id = (char *)(uintptr_t)id;
 }
 
-int guestbook_client_find_entry(axr_client_t *c, const char *id, const Guestbook__FindEntryInput *opts,
-	Guestbook__Entry **out, axr_arena_t *arena, axr_client_error_t *err)
+int guestbook_client_find_entry_ex(axr_client_t *c, const char *id, const Guestbook__FindEntryInput *opts,
+	const axr_client_call_opts_t *call, Guestbook__Entry **out, axr_arena_t *arena,
+	axr_client_error_t *err)
 {
 	Guestbook__FindEntryInput in;
 	guestbook_client_find_entry_input(&in, id, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &guestbook_client_routes[GUESTBOOK_CLIENT_FIND_ENTRY], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &guestbook_client_routes[GUESTBOOK_CLIENT_FIND_ENTRY], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Guestbook__Entry *)m;
 	else if (arena == NULL)
@@ -126,14 +182,27 @@ int guestbook_client_find_entry(axr_client_t *c, const char *id, const Guestbook
 	return rc;
 }
 
+int guestbook_client_find_entry(axr_client_t *c, const char *id, const Guestbook__FindEntryInput *opts,
+	Guestbook__Entry **out, axr_arena_t *arena, axr_client_error_t *err)
+{
+	return guestbook_client_find_entry_ex(c, id, opts, NULL, out, arena, err);
+}
+
+int guestbook_client_find_entry_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Guestbook__FindEntryInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Guestbook__FindEntryInput in;
+	guestbook_client_find_entry_input(&in, id, opts);
+	return axr_client_call_async(c, base, &guestbook_client_routes[GUESTBOOK_CLIENT_FIND_ENTRY], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int guestbook_client_find_entry_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Guestbook__FindEntryInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud)
 {
-	Guestbook__FindEntryInput in;
-	guestbook_client_find_entry_input(&in, id, opts);
-	return axr_client_call_async(c, base, &guestbook_client_routes[GUESTBOOK_CLIENT_FIND_ENTRY], &in.base, NULL, arena, err,
-					     cb, ud);
+	return guestbook_client_find_entry_async_ex(c, base, id, opts, NULL, arena, err, cb, ud);
 }
 
 /* PUT /entries/{id} */
@@ -148,15 +217,15 @@ static void guestbook_client_update_entry_input(Guestbook__UpdateEntryInput *in,
 		in->body = (Guestbook__Entry *)(uintptr_t)body;
 }
 
-int guestbook_client_update_entry(axr_client_t *c, const char *id, const Guestbook__Entry *body,
-	const Guestbook__UpdateEntryInput *opts, Guestbook__Entry **out, axr_arena_t *arena,
-	axr_client_error_t *err)
+int guestbook_client_update_entry_ex(axr_client_t *c, const char *id, const Guestbook__Entry *body,
+	const Guestbook__UpdateEntryInput *opts, const axr_client_call_opts_t *call, Guestbook__Entry **out,
+	axr_arena_t *arena, axr_client_error_t *err)
 {
 	Guestbook__UpdateEntryInput in;
 	guestbook_client_update_entry_input(&in, id, body, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &guestbook_client_routes[GUESTBOOK_CLIENT_UPDATE_ENTRY], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &guestbook_client_routes[GUESTBOOK_CLIENT_UPDATE_ENTRY], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Guestbook__Entry *)m;
 	else if (arena == NULL)
@@ -164,14 +233,29 @@ int guestbook_client_update_entry(axr_client_t *c, const char *id, const Guestbo
 	return rc;
 }
 
+int guestbook_client_update_entry(axr_client_t *c, const char *id, const Guestbook__Entry *body,
+	const Guestbook__UpdateEntryInput *opts, Guestbook__Entry **out, axr_arena_t *arena,
+	axr_client_error_t *err)
+{
+	return guestbook_client_update_entry_ex(c, id, body, opts, NULL, out, arena, err);
+}
+
+int guestbook_client_update_entry_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Guestbook__Entry *body, const Guestbook__UpdateEntryInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud)
+{
+	Guestbook__UpdateEntryInput in;
+	guestbook_client_update_entry_input(&in, id, body, opts);
+	return axr_client_call_async(c, base, &guestbook_client_routes[GUESTBOOK_CLIENT_UPDATE_ENTRY], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int guestbook_client_update_entry_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Guestbook__Entry *body, const Guestbook__UpdateEntryInput *opts, axr_arena_t *arena,
 	axr_client_error_t *err, axr_client_cb cb, void *ud)
 {
-	Guestbook__UpdateEntryInput in;
-	guestbook_client_update_entry_input(&in, id, body, opts);
-	return axr_client_call_async(c, base, &guestbook_client_routes[GUESTBOOK_CLIENT_UPDATE_ENTRY], &in.base, NULL, arena, err,
-					     cb, ud);
+	return guestbook_client_update_entry_async_ex(c, base, id, body, opts, NULL, arena, err, cb, ud);
 }
 
 /* DELETE /entries/{id} */
@@ -184,22 +268,36 @@ static void guestbook_client_delete_entry_input(Guestbook__DeleteEntryInput *in,
 		in->id = (char *)(uintptr_t)id;
 }
 
-int guestbook_client_delete_entry(axr_client_t *c, const char *id, const Guestbook__DeleteEntryInput *opts,
-	axr_arena_t *arena, axr_client_error_t *err)
+int guestbook_client_delete_entry_ex(axr_client_t *c, const char *id, const Guestbook__DeleteEntryInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err)
 {
 	Guestbook__DeleteEntryInput in;
 	guestbook_client_delete_entry_input(&in, id, opts);
-	return axr_client_call(c, &guestbook_client_routes[GUESTBOOK_CLIENT_DELETE_ENTRY], &in.base, NULL, arena, err);
+	return axr_client_call_opts(c, &guestbook_client_routes[GUESTBOOK_CLIENT_DELETE_ENTRY], &in.base, call, NULL,
+				    arena, err);
+}
+
+int guestbook_client_delete_entry(axr_client_t *c, const char *id, const Guestbook__DeleteEntryInput *opts,
+	axr_arena_t *arena, axr_client_error_t *err)
+{
+	return guestbook_client_delete_entry_ex(c, id, opts, NULL, arena, err);
+}
+
+int guestbook_client_delete_entry_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Guestbook__DeleteEntryInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Guestbook__DeleteEntryInput in;
+	guestbook_client_delete_entry_input(&in, id, opts);
+	return axr_client_call_async(c, base, &guestbook_client_routes[GUESTBOOK_CLIENT_DELETE_ENTRY], &in.base, call, arena, err,
+					     cb, ud);
 }
 
 int guestbook_client_delete_entry_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Guestbook__DeleteEntryInput *opts, axr_arena_t *arena, axr_client_error_t *err,
 	axr_client_cb cb, void *ud)
 {
-	Guestbook__DeleteEntryInput in;
-	guestbook_client_delete_entry_input(&in, id, opts);
-	return axr_client_call_async(c, base, &guestbook_client_routes[GUESTBOOK_CLIENT_DELETE_ENTRY], &in.base, NULL, arena, err,
-					     cb, ud);
+	return guestbook_client_delete_entry_async_ex(c, base, id, opts, NULL, arena, err, cb, ud);
 }
 
 /* POST /entries/{id}/pin */
@@ -212,14 +310,15 @@ static void guestbook_client_pin_entry_input(Guestbook__PinEntryInput *in, const
 		in->id = (char *)(uintptr_t)id;
 }
 
-int guestbook_client_pin_entry(axr_client_t *c, const char *id, const Guestbook__PinEntryInput *opts,
-	Guestbook__Entry **out, axr_arena_t *arena, axr_client_error_t *err)
+int guestbook_client_pin_entry_ex(axr_client_t *c, const char *id, const Guestbook__PinEntryInput *opts,
+	const axr_client_call_opts_t *call, Guestbook__Entry **out, axr_arena_t *arena,
+	axr_client_error_t *err)
 {
 	Guestbook__PinEntryInput in;
 	guestbook_client_pin_entry_input(&in, id, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &guestbook_client_routes[GUESTBOOK_CLIENT_PIN_ENTRY], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &guestbook_client_routes[GUESTBOOK_CLIENT_PIN_ENTRY], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Guestbook__Entry *)m;
 	else if (arena == NULL)
@@ -227,12 +326,25 @@ int guestbook_client_pin_entry(axr_client_t *c, const char *id, const Guestbook_
 	return rc;
 }
 
+int guestbook_client_pin_entry(axr_client_t *c, const char *id, const Guestbook__PinEntryInput *opts,
+	Guestbook__Entry **out, axr_arena_t *arena, axr_client_error_t *err)
+{
+	return guestbook_client_pin_entry_ex(c, id, opts, NULL, out, arena, err);
+}
+
+int guestbook_client_pin_entry_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Guestbook__PinEntryInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Guestbook__PinEntryInput in;
+	guestbook_client_pin_entry_input(&in, id, opts);
+	return axr_client_call_async(c, base, &guestbook_client_routes[GUESTBOOK_CLIENT_PIN_ENTRY], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int guestbook_client_pin_entry_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Guestbook__PinEntryInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud)
 {
-	Guestbook__PinEntryInput in;
-	guestbook_client_pin_entry_input(&in, id, opts);
-	return axr_client_call_async(c, base, &guestbook_client_routes[GUESTBOOK_CLIENT_PIN_ENTRY], &in.base, NULL, arena, err,
-					     cb, ud);
+	return guestbook_client_pin_entry_async_ex(c, base, id, opts, NULL, arena, err, cb, ud);
 }

@@ -8,6 +8,12 @@
  * then `opts`, the operation's input message, for everything else (optional
  * parameters; NULL: none). A non-NULL argument replaces the member of `opts`.
  * Parameters and body are validated before sending, as the server will.
+ * Each has an `_ex` form (`_async_ex`) taking per-call settings after `opts`:
+ * `const axr_client_call_opts_t *call` (timeout, request id, extra headers and
+ * query parameters, the answer's status and headers; NULL: none).
+ * Count operations (`total` below) take `int64_t *total`: the answer's
+ * X-Total-Count (-1 until a success; async: filled before `cb` runs, so it must
+ * outlive the call; NULL: not read). Without it the call fails (AXR_EPARSE).
  *
  * Returns 0, or a negative AXR_E* code with `err` (may be NULL) filled: LOCAL,
  * NETWORK or HTTP (status, the error body's code, message and field errors).
@@ -35,9 +41,15 @@
  */
 int guestbook_client_find_entries(axr_client_t *c, const Guestbook__FindEntriesInput *opts,
 	Guestbook__EntryList **out, axr_arena_t *arena, axr_client_error_t *err);
+int guestbook_client_find_entries_ex(axr_client_t *c, const Guestbook__FindEntriesInput *opts,
+	const axr_client_call_opts_t *call, Guestbook__EntryList **out, axr_arena_t *arena,
+	axr_client_error_t *err);
 int guestbook_client_find_entries_async(axr_client_t *c, struct event_base *base,
 	const Guestbook__FindEntriesInput *opts, axr_arena_t *arena, axr_client_error_t *err,
 	axr_client_cb cb, void *ud);
+int guestbook_client_find_entries_async_ex(axr_client_t *c, struct event_base *base,
+	const Guestbook__FindEntriesInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * POST /entries (createEntry)
@@ -48,21 +60,33 @@ int guestbook_client_find_entries_async(axr_client_t *c, struct event_base *base
 int guestbook_client_create_entry(axr_client_t *c, const Guestbook__Entry *body,
 	const Guestbook__CreateEntryInput *opts, Guestbook__Entry **out, axr_arena_t *arena,
 	axr_client_error_t *err);
+int guestbook_client_create_entry_ex(axr_client_t *c, const Guestbook__Entry *body,
+	const Guestbook__CreateEntryInput *opts, const axr_client_call_opts_t *call, Guestbook__Entry **out,
+	axr_arena_t *arena, axr_client_error_t *err);
 int guestbook_client_create_entry_async(axr_client_t *c, struct event_base *base,
 	const Guestbook__Entry *body, const Guestbook__CreateEntryInput *opts, axr_arena_t *arena,
 	axr_client_error_t *err, axr_client_cb cb, void *ud);
+int guestbook_client_create_entry_async_ex(axr_client_t *c, struct event_base *base,
+	const Guestbook__Entry *body, const Guestbook__CreateEntryInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud);
 
 /*
  * HEAD /entries (countEntries)
  * Count entries (X-Total-Count)
  * opts: Guestbook__CountEntriesInput {}
- * out: none, status 200
+ * out: none, status 200; total: X-Total-Count (async: set before cb runs)
  */
-int guestbook_client_count_entries(axr_client_t *c, const Guestbook__CountEntriesInput *opts,
+int guestbook_client_count_entries(axr_client_t *c, const Guestbook__CountEntriesInput *opts, int64_t *total,
 	axr_arena_t *arena, axr_client_error_t *err);
+int guestbook_client_count_entries_ex(axr_client_t *c, const Guestbook__CountEntriesInput *opts,
+	const axr_client_call_opts_t *call, int64_t *total, axr_arena_t *arena, axr_client_error_t *err);
 int guestbook_client_count_entries_async(axr_client_t *c, struct event_base *base,
-	const Guestbook__CountEntriesInput *opts, axr_arena_t *arena, axr_client_error_t *err,
+	const Guestbook__CountEntriesInput *opts, int64_t *total, axr_arena_t *arena, axr_client_error_t *err,
 	axr_client_cb cb, void *ud);
+int guestbook_client_count_entries_async_ex(axr_client_t *c, struct event_base *base,
+	const Guestbook__CountEntriesInput *opts, const axr_client_call_opts_t *call, int64_t *total,
+	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * GET /entries/{id} (findEntry)
@@ -72,9 +96,15 @@ int guestbook_client_count_entries_async(axr_client_t *c, struct event_base *bas
  */
 int guestbook_client_find_entry(axr_client_t *c, const char *id, const Guestbook__FindEntryInput *opts,
 	Guestbook__Entry **out, axr_arena_t *arena, axr_client_error_t *err);
+int guestbook_client_find_entry_ex(axr_client_t *c, const char *id, const Guestbook__FindEntryInput *opts,
+	const axr_client_call_opts_t *call, Guestbook__Entry **out, axr_arena_t *arena,
+	axr_client_error_t *err);
 int guestbook_client_find_entry_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Guestbook__FindEntryInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud);
+int guestbook_client_find_entry_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Guestbook__FindEntryInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * PUT /entries/{id} (updateEntry)
@@ -85,9 +115,16 @@ int guestbook_client_find_entry_async(axr_client_t *c, struct event_base *base, 
 int guestbook_client_update_entry(axr_client_t *c, const char *id, const Guestbook__Entry *body,
 	const Guestbook__UpdateEntryInput *opts, Guestbook__Entry **out, axr_arena_t *arena,
 	axr_client_error_t *err);
+int guestbook_client_update_entry_ex(axr_client_t *c, const char *id, const Guestbook__Entry *body,
+	const Guestbook__UpdateEntryInput *opts, const axr_client_call_opts_t *call, Guestbook__Entry **out,
+	axr_arena_t *arena, axr_client_error_t *err);
 int guestbook_client_update_entry_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Guestbook__Entry *body, const Guestbook__UpdateEntryInput *opts, axr_arena_t *arena,
 	axr_client_error_t *err, axr_client_cb cb, void *ud);
+int guestbook_client_update_entry_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Guestbook__Entry *body, const Guestbook__UpdateEntryInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud);
 
 /*
  * DELETE /entries/{id} (deleteEntry)
@@ -97,9 +134,14 @@ int guestbook_client_update_entry_async(axr_client_t *c, struct event_base *base
  */
 int guestbook_client_delete_entry(axr_client_t *c, const char *id, const Guestbook__DeleteEntryInput *opts,
 	axr_arena_t *arena, axr_client_error_t *err);
+int guestbook_client_delete_entry_ex(axr_client_t *c, const char *id, const Guestbook__DeleteEntryInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err);
 int guestbook_client_delete_entry_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Guestbook__DeleteEntryInput *opts, axr_arena_t *arena, axr_client_error_t *err,
 	axr_client_cb cb, void *ud);
+int guestbook_client_delete_entry_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Guestbook__DeleteEntryInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * POST /entries/{id}/pin (pinEntry)
@@ -109,8 +151,14 @@ int guestbook_client_delete_entry_async(axr_client_t *c, struct event_base *base
  */
 int guestbook_client_pin_entry(axr_client_t *c, const char *id, const Guestbook__PinEntryInput *opts,
 	Guestbook__Entry **out, axr_arena_t *arena, axr_client_error_t *err);
+int guestbook_client_pin_entry_ex(axr_client_t *c, const char *id, const Guestbook__PinEntryInput *opts,
+	const axr_client_call_opts_t *call, Guestbook__Entry **out, axr_arena_t *arena,
+	axr_client_error_t *err);
 int guestbook_client_pin_entry_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Guestbook__PinEntryInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud);
+int guestbook_client_pin_entry_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Guestbook__PinEntryInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 #endif

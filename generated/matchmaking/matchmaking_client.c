@@ -14,14 +14,15 @@ static void matchmaking_client_list_matches_input(Matchmaking__ListMatchesInput 
 	*in = opts != NULL ? *opts : zero;
 }
 
-int matchmaking_client_list_matches(axr_client_t *c, const Matchmaking__ListMatchesInput *opts,
-	Matchmaking__MatchList **out, axr_arena_t *arena, axr_client_error_t *err)
+int matchmaking_client_list_matches_ex(axr_client_t *c, const Matchmaking__ListMatchesInput *opts,
+	const axr_client_call_opts_t *call, Matchmaking__MatchList **out, axr_arena_t *arena,
+	axr_client_error_t *err)
 {
 	Matchmaking__ListMatchesInput in;
 	matchmaking_client_list_matches_input(&in, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &matchmaking_client_routes[MATCHMAKING_CLIENT_LIST_MATCHES], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &matchmaking_client_routes[MATCHMAKING_CLIENT_LIST_MATCHES], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Matchmaking__MatchList *)m;
 	else if (arena == NULL)
@@ -29,14 +30,27 @@ int matchmaking_client_list_matches(axr_client_t *c, const Matchmaking__ListMatc
 	return rc;
 }
 
+int matchmaking_client_list_matches(axr_client_t *c, const Matchmaking__ListMatchesInput *opts,
+	Matchmaking__MatchList **out, axr_arena_t *arena, axr_client_error_t *err)
+{
+	return matchmaking_client_list_matches_ex(c, opts, NULL, out, arena, err);
+}
+
+int matchmaking_client_list_matches_async_ex(axr_client_t *c, struct event_base *base,
+	const Matchmaking__ListMatchesInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Matchmaking__ListMatchesInput in;
+	matchmaking_client_list_matches_input(&in, opts);
+	return axr_client_call_async(c, base, &matchmaking_client_routes[MATCHMAKING_CLIENT_LIST_MATCHES], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int matchmaking_client_list_matches_async(axr_client_t *c, struct event_base *base,
 	const Matchmaking__ListMatchesInput *opts, axr_arena_t *arena, axr_client_error_t *err,
 	axr_client_cb cb, void *ud)
 {
-	Matchmaking__ListMatchesInput in;
-	matchmaking_client_list_matches_input(&in, opts);
-	return axr_client_call_async(c, base, &matchmaking_client_routes[MATCHMAKING_CLIENT_LIST_MATCHES], &in.base, NULL, arena, err,
-					     cb, ud);
+	return matchmaking_client_list_matches_async_ex(c, base, opts, NULL, arena, err, cb, ud);
 }
 
 /* GET /matches/{id} */
@@ -49,14 +63,15 @@ static void matchmaking_client_get_match_input(Matchmaking__GetMatchInput *in, c
 		in->id = (char *)(uintptr_t)id;
 }
 
-int matchmaking_client_get_match(axr_client_t *c, const char *id, const Matchmaking__GetMatchInput *opts,
-	Matchmaking__Match **out, axr_arena_t *arena, axr_client_error_t *err)
+int matchmaking_client_get_match_ex(axr_client_t *c, const char *id, const Matchmaking__GetMatchInput *opts,
+	const axr_client_call_opts_t *call, Matchmaking__Match **out, axr_arena_t *arena,
+	axr_client_error_t *err)
 {
 	Matchmaking__GetMatchInput in;
 	matchmaking_client_get_match_input(&in, id, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &matchmaking_client_routes[MATCHMAKING_CLIENT_GET_MATCH], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &matchmaking_client_routes[MATCHMAKING_CLIENT_GET_MATCH], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Matchmaking__Match *)m;
 	else if (arena == NULL)
@@ -64,14 +79,27 @@ int matchmaking_client_get_match(axr_client_t *c, const char *id, const Matchmak
 	return rc;
 }
 
+int matchmaking_client_get_match(axr_client_t *c, const char *id, const Matchmaking__GetMatchInput *opts,
+	Matchmaking__Match **out, axr_arena_t *arena, axr_client_error_t *err)
+{
+	return matchmaking_client_get_match_ex(c, id, opts, NULL, out, arena, err);
+}
+
+int matchmaking_client_get_match_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Matchmaking__GetMatchInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Matchmaking__GetMatchInput in;
+	matchmaking_client_get_match_input(&in, id, opts);
+	return axr_client_call_async(c, base, &matchmaking_client_routes[MATCHMAKING_CLIENT_GET_MATCH], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int matchmaking_client_get_match_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Matchmaking__GetMatchInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud)
 {
-	Matchmaking__GetMatchInput in;
-	matchmaking_client_get_match_input(&in, id, opts);
-	return axr_client_call_async(c, base, &matchmaking_client_routes[MATCHMAKING_CLIENT_GET_MATCH], &in.base, NULL, arena, err,
-					     cb, ud);
+	return matchmaking_client_get_match_async_ex(c, base, id, opts, NULL, arena, err, cb, ud);
 }
 
 /* POST /tickets */
@@ -84,15 +112,15 @@ static void matchmaking_client_create_ticket_input(Matchmaking__CreateTicketInpu
 		in->body = (Matchmaking__TicketRequest *)(uintptr_t)body;
 }
 
-int matchmaking_client_create_ticket(axr_client_t *c, const Matchmaking__TicketRequest *body,
-	const Matchmaking__CreateTicketInput *opts, Matchmaking__Ticket **out, axr_arena_t *arena,
-	axr_client_error_t *err)
+int matchmaking_client_create_ticket_ex(axr_client_t *c, const Matchmaking__TicketRequest *body,
+	const Matchmaking__CreateTicketInput *opts, const axr_client_call_opts_t *call,
+	Matchmaking__Ticket **out, axr_arena_t *arena, axr_client_error_t *err)
 {
 	Matchmaking__CreateTicketInput in;
 	matchmaking_client_create_ticket_input(&in, body, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &matchmaking_client_routes[MATCHMAKING_CLIENT_CREATE_TICKET], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &matchmaking_client_routes[MATCHMAKING_CLIENT_CREATE_TICKET], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Matchmaking__Ticket *)m;
 	else if (arena == NULL)
@@ -100,14 +128,29 @@ int matchmaking_client_create_ticket(axr_client_t *c, const Matchmaking__TicketR
 	return rc;
 }
 
+int matchmaking_client_create_ticket(axr_client_t *c, const Matchmaking__TicketRequest *body,
+	const Matchmaking__CreateTicketInput *opts, Matchmaking__Ticket **out, axr_arena_t *arena,
+	axr_client_error_t *err)
+{
+	return matchmaking_client_create_ticket_ex(c, body, opts, NULL, out, arena, err);
+}
+
+int matchmaking_client_create_ticket_async_ex(axr_client_t *c, struct event_base *base,
+	const Matchmaking__TicketRequest *body, const Matchmaking__CreateTicketInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud)
+{
+	Matchmaking__CreateTicketInput in;
+	matchmaking_client_create_ticket_input(&in, body, opts);
+	return axr_client_call_async(c, base, &matchmaking_client_routes[MATCHMAKING_CLIENT_CREATE_TICKET], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int matchmaking_client_create_ticket_async(axr_client_t *c, struct event_base *base,
 	const Matchmaking__TicketRequest *body, const Matchmaking__CreateTicketInput *opts,
 	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud)
 {
-	Matchmaking__CreateTicketInput in;
-	matchmaking_client_create_ticket_input(&in, body, opts);
-	return axr_client_call_async(c, base, &matchmaking_client_routes[MATCHMAKING_CLIENT_CREATE_TICKET], &in.base, NULL, arena, err,
-					     cb, ud);
+	return matchmaking_client_create_ticket_async_ex(c, base, body, opts, NULL, arena, err, cb, ud);
 }
 
 /* GET /tickets/{id} */
@@ -120,14 +163,15 @@ static void matchmaking_client_get_ticket_input(Matchmaking__GetTicketInput *in,
 		in->id = (char *)(uintptr_t)id;
 }
 
-int matchmaking_client_get_ticket(axr_client_t *c, const char *id, const Matchmaking__GetTicketInput *opts,
-	Matchmaking__Ticket **out, axr_arena_t *arena, axr_client_error_t *err)
+int matchmaking_client_get_ticket_ex(axr_client_t *c, const char *id, const Matchmaking__GetTicketInput *opts,
+	const axr_client_call_opts_t *call, Matchmaking__Ticket **out, axr_arena_t *arena,
+	axr_client_error_t *err)
 {
 	Matchmaking__GetTicketInput in;
 	matchmaking_client_get_ticket_input(&in, id, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &matchmaking_client_routes[MATCHMAKING_CLIENT_GET_TICKET], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &matchmaking_client_routes[MATCHMAKING_CLIENT_GET_TICKET], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Matchmaking__Ticket *)m;
 	else if (arena == NULL)
@@ -135,14 +179,27 @@ int matchmaking_client_get_ticket(axr_client_t *c, const char *id, const Matchma
 	return rc;
 }
 
+int matchmaking_client_get_ticket(axr_client_t *c, const char *id, const Matchmaking__GetTicketInput *opts,
+	Matchmaking__Ticket **out, axr_arena_t *arena, axr_client_error_t *err)
+{
+	return matchmaking_client_get_ticket_ex(c, id, opts, NULL, out, arena, err);
+}
+
+int matchmaking_client_get_ticket_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Matchmaking__GetTicketInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Matchmaking__GetTicketInput in;
+	matchmaking_client_get_ticket_input(&in, id, opts);
+	return axr_client_call_async(c, base, &matchmaking_client_routes[MATCHMAKING_CLIENT_GET_TICKET], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int matchmaking_client_get_ticket_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Matchmaking__GetTicketInput *opts, axr_arena_t *arena, axr_client_error_t *err,
 	axr_client_cb cb, void *ud)
 {
-	Matchmaking__GetTicketInput in;
-	matchmaking_client_get_ticket_input(&in, id, opts);
-	return axr_client_call_async(c, base, &matchmaking_client_routes[MATCHMAKING_CLIENT_GET_TICKET], &in.base, NULL, arena, err,
-					     cb, ud);
+	return matchmaking_client_get_ticket_async_ex(c, base, id, opts, NULL, arena, err, cb, ud);
 }
 
 /* DELETE /tickets/{id} */
@@ -155,15 +212,15 @@ static void matchmaking_client_cancel_ticket_input(Matchmaking__CancelTicketInpu
 		in->id = (char *)(uintptr_t)id;
 }
 
-int matchmaking_client_cancel_ticket(axr_client_t *c, const char *id,
-	const Matchmaking__CancelTicketInput *opts, Matchmaking__Ticket **out, axr_arena_t *arena,
-	axr_client_error_t *err)
+int matchmaking_client_cancel_ticket_ex(axr_client_t *c, const char *id,
+	const Matchmaking__CancelTicketInput *opts, const axr_client_call_opts_t *call,
+	Matchmaking__Ticket **out, axr_arena_t *arena, axr_client_error_t *err)
 {
 	Matchmaking__CancelTicketInput in;
 	matchmaking_client_cancel_ticket_input(&in, id, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &matchmaking_client_routes[MATCHMAKING_CLIENT_CANCEL_TICKET], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &matchmaking_client_routes[MATCHMAKING_CLIENT_CANCEL_TICKET], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Matchmaking__Ticket *)m;
 	else if (arena == NULL)
@@ -171,12 +228,26 @@ int matchmaking_client_cancel_ticket(axr_client_t *c, const char *id,
 	return rc;
 }
 
+int matchmaking_client_cancel_ticket(axr_client_t *c, const char *id,
+	const Matchmaking__CancelTicketInput *opts, Matchmaking__Ticket **out, axr_arena_t *arena,
+	axr_client_error_t *err)
+{
+	return matchmaking_client_cancel_ticket_ex(c, id, opts, NULL, out, arena, err);
+}
+
+int matchmaking_client_cancel_ticket_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Matchmaking__CancelTicketInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Matchmaking__CancelTicketInput in;
+	matchmaking_client_cancel_ticket_input(&in, id, opts);
+	return axr_client_call_async(c, base, &matchmaking_client_routes[MATCHMAKING_CLIENT_CANCEL_TICKET], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int matchmaking_client_cancel_ticket_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Matchmaking__CancelTicketInput *opts, axr_arena_t *arena, axr_client_error_t *err,
 	axr_client_cb cb, void *ud)
 {
-	Matchmaking__CancelTicketInput in;
-	matchmaking_client_cancel_ticket_input(&in, id, opts);
-	return axr_client_call_async(c, base, &matchmaking_client_routes[MATCHMAKING_CLIENT_CANCEL_TICKET], &in.base, NULL, arena, err,
-					     cb, ud);
+	return matchmaking_client_cancel_ticket_async_ex(c, base, id, opts, NULL, arena, err, cb, ud);
 }

@@ -8,6 +8,12 @@
  * then `opts`, the operation's input message, for everything else (optional
  * parameters; NULL: none). A non-NULL argument replaces the member of `opts`.
  * Parameters and body are validated before sending, as the server will.
+ * Each has an `_ex` form (`_async_ex`) taking per-call settings after `opts`:
+ * `const axr_client_call_opts_t *call` (timeout, request id, extra headers and
+ * query parameters, the answer's status and headers; NULL: none).
+ * Count operations (`total` below) take `int64_t *total`: the answer's
+ * X-Total-Count (-1 until a success; async: filled before `cb` runs, so it must
+ * outlive the call; NULL: not read). Without it the call fails (AXR_EPARSE).
  *
  * Returns 0, or a negative AXR_E* code with `err` (may be NULL) filled: LOCAL,
  * NETWORK or HTTP (status, the error body's code, message and field errors).
@@ -35,9 +41,15 @@
  */
 int matchmaking_client_list_matches(axr_client_t *c, const Matchmaking__ListMatchesInput *opts,
 	Matchmaking__MatchList **out, axr_arena_t *arena, axr_client_error_t *err);
+int matchmaking_client_list_matches_ex(axr_client_t *c, const Matchmaking__ListMatchesInput *opts,
+	const axr_client_call_opts_t *call, Matchmaking__MatchList **out, axr_arena_t *arena,
+	axr_client_error_t *err);
 int matchmaking_client_list_matches_async(axr_client_t *c, struct event_base *base,
 	const Matchmaking__ListMatchesInput *opts, axr_arena_t *arena, axr_client_error_t *err,
 	axr_client_cb cb, void *ud);
+int matchmaking_client_list_matches_async_ex(axr_client_t *c, struct event_base *base,
+	const Matchmaking__ListMatchesInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * GET /matches/{id} (getMatch)
@@ -47,9 +59,15 @@ int matchmaking_client_list_matches_async(axr_client_t *c, struct event_base *ba
  */
 int matchmaking_client_get_match(axr_client_t *c, const char *id, const Matchmaking__GetMatchInput *opts,
 	Matchmaking__Match **out, axr_arena_t *arena, axr_client_error_t *err);
+int matchmaking_client_get_match_ex(axr_client_t *c, const char *id, const Matchmaking__GetMatchInput *opts,
+	const axr_client_call_opts_t *call, Matchmaking__Match **out, axr_arena_t *arena,
+	axr_client_error_t *err);
 int matchmaking_client_get_match_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Matchmaking__GetMatchInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud);
+int matchmaking_client_get_match_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Matchmaking__GetMatchInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * POST /tickets (createTicket)
@@ -60,9 +78,16 @@ int matchmaking_client_get_match_async(axr_client_t *c, struct event_base *base,
 int matchmaking_client_create_ticket(axr_client_t *c, const Matchmaking__TicketRequest *body,
 	const Matchmaking__CreateTicketInput *opts, Matchmaking__Ticket **out, axr_arena_t *arena,
 	axr_client_error_t *err);
+int matchmaking_client_create_ticket_ex(axr_client_t *c, const Matchmaking__TicketRequest *body,
+	const Matchmaking__CreateTicketInput *opts, const axr_client_call_opts_t *call,
+	Matchmaking__Ticket **out, axr_arena_t *arena, axr_client_error_t *err);
 int matchmaking_client_create_ticket_async(axr_client_t *c, struct event_base *base,
 	const Matchmaking__TicketRequest *body, const Matchmaking__CreateTicketInput *opts,
 	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud);
+int matchmaking_client_create_ticket_async_ex(axr_client_t *c, struct event_base *base,
+	const Matchmaking__TicketRequest *body, const Matchmaking__CreateTicketInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud);
 
 /*
  * GET /tickets/{id} (getTicket)
@@ -72,9 +97,15 @@ int matchmaking_client_create_ticket_async(axr_client_t *c, struct event_base *b
  */
 int matchmaking_client_get_ticket(axr_client_t *c, const char *id, const Matchmaking__GetTicketInput *opts,
 	Matchmaking__Ticket **out, axr_arena_t *arena, axr_client_error_t *err);
+int matchmaking_client_get_ticket_ex(axr_client_t *c, const char *id, const Matchmaking__GetTicketInput *opts,
+	const axr_client_call_opts_t *call, Matchmaking__Ticket **out, axr_arena_t *arena,
+	axr_client_error_t *err);
 int matchmaking_client_get_ticket_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Matchmaking__GetTicketInput *opts, axr_arena_t *arena, axr_client_error_t *err,
 	axr_client_cb cb, void *ud);
+int matchmaking_client_get_ticket_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Matchmaking__GetTicketInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * DELETE /tickets/{id} (cancelTicket)
@@ -85,8 +116,14 @@ int matchmaking_client_get_ticket_async(axr_client_t *c, struct event_base *base
 int matchmaking_client_cancel_ticket(axr_client_t *c, const char *id,
 	const Matchmaking__CancelTicketInput *opts, Matchmaking__Ticket **out, axr_arena_t *arena,
 	axr_client_error_t *err);
+int matchmaking_client_cancel_ticket_ex(axr_client_t *c, const char *id,
+	const Matchmaking__CancelTicketInput *opts, const axr_client_call_opts_t *call,
+	Matchmaking__Ticket **out, axr_arena_t *arena, axr_client_error_t *err);
 int matchmaking_client_cancel_ticket_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Matchmaking__CancelTicketInput *opts, axr_arena_t *arena, axr_client_error_t *err,
 	axr_client_cb cb, void *ud);
+int matchmaking_client_cancel_ticket_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Matchmaking__CancelTicketInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 #endif

@@ -107,7 +107,7 @@ else
 		"$tmp/obj/corpus_entities.o" "$tmp/obj/corpus.pb-c.o" "$CLIENT_LIB" \
 		$(pkg-config --libs libevent json-c libprotobuf-c libpcre2-8) -lm 2>"$tmp/err" &&
 		"$tmp/corpus-client"; then
-		pass "corpus-client-links-without-the-server ($n_fn functions, blocking and async)"
+		pass "corpus-client-links-without-the-server ($n_fn functions: blocking and async, each plain and _ex)"
 	else
 		fail corpus-client-links-without-the-server "$(grep -m3 -E 'undefined|error' "$tmp/err" | tr '\n' ' ')"
 	fi

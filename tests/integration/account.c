@@ -524,7 +524,7 @@ static void bola(void)
 	rc3 = account_client_delete_user(ac, a_uid, NULL, A, &e3);
 	Account__UserList *ul = NULL;
 	rc4 = account_client_list_users(ac, NULL, &ul, A, &e4);
-	int rc5 = account_client_count_users(ac, NULL, A, &e);
+	int rc5 = account_client_count_users(ac, NULL, NULL, A, &e);
 	int rc6 = find_user(bc, "me", &u, &em);
 	it_check(is_http(rc1, &e1, 404, "NOTFOUND") && rc2 == AXR_EFORBIDDEN && rc3 == AXR_EFORBIDDEN &&
 	             rc4 == AXR_EFORBIDDEN && rc5 == AXR_EFORBIDDEN && rc6 == 0 && u->version == 0 && !u->given_name,

@@ -16,15 +16,15 @@ static void chat_client_message_route_find_get_messages_message_id_input(Chat__M
 		in->message_id = (char *)(uintptr_t)message_id;
 }
 
-int chat_client_message_route_find_get_messages_message_id(axr_client_t *c, const char *message_id,
-	const Chat__MessageRouteFindGetMessagesMessageIdInput *opts, Chat__Message **out, axr_arena_t *arena,
-	axr_client_error_t *err)
+int chat_client_message_route_find_get_messages_message_id_ex(axr_client_t *c, const char *message_id,
+	const Chat__MessageRouteFindGetMessagesMessageIdInput *opts, const axr_client_call_opts_t *call,
+	Chat__Message **out, axr_arena_t *arena, axr_client_error_t *err)
 {
 	Chat__MessageRouteFindGetMessagesMessageIdInput in;
 	chat_client_message_route_find_get_messages_message_id_input(&in, message_id, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &chat_client_routes[CHAT_CLIENT_MESSAGE_ROUTE_FIND_GET_MESSAGES_MESSAGE_ID], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &chat_client_routes[CHAT_CLIENT_MESSAGE_ROUTE_FIND_GET_MESSAGES_MESSAGE_ID], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Chat__Message *)m;
 	else if (arena == NULL)
@@ -32,14 +32,29 @@ int chat_client_message_route_find_get_messages_message_id(axr_client_t *c, cons
 	return rc;
 }
 
+int chat_client_message_route_find_get_messages_message_id(axr_client_t *c, const char *message_id,
+	const Chat__MessageRouteFindGetMessagesMessageIdInput *opts, Chat__Message **out, axr_arena_t *arena,
+	axr_client_error_t *err)
+{
+	return chat_client_message_route_find_get_messages_message_id_ex(c, message_id, opts, NULL, out, arena, err);
+}
+
+int chat_client_message_route_find_get_messages_message_id_async_ex(axr_client_t *c, struct event_base *base,
+	const char *message_id, const Chat__MessageRouteFindGetMessagesMessageIdInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud)
+{
+	Chat__MessageRouteFindGetMessagesMessageIdInput in;
+	chat_client_message_route_find_get_messages_message_id_input(&in, message_id, opts);
+	return axr_client_call_async(c, base, &chat_client_routes[CHAT_CLIENT_MESSAGE_ROUTE_FIND_GET_MESSAGES_MESSAGE_ID], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int chat_client_message_route_find_get_messages_message_id_async(axr_client_t *c, struct event_base *base,
 	const char *message_id, const Chat__MessageRouteFindGetMessagesMessageIdInput *opts,
 	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud)
 {
-	Chat__MessageRouteFindGetMessagesMessageIdInput in;
-	chat_client_message_route_find_get_messages_message_id_input(&in, message_id, opts);
-	return axr_client_call_async(c, base, &chat_client_routes[CHAT_CLIENT_MESSAGE_ROUTE_FIND_GET_MESSAGES_MESSAGE_ID], &in.base, NULL, arena, err,
-					     cb, ud);
+	return chat_client_message_route_find_get_messages_message_id_async_ex(c, base, message_id, opts, NULL, arena, err, cb, ud);
 }
 
 /* GET /mine/rooms */
@@ -49,14 +64,15 @@ static void chat_client_my_rooms_input(Chat__MyRoomsInput *in, const Chat__MyRoo
 	*in = opts != NULL ? *opts : zero;
 }
 
-int chat_client_my_rooms(axr_client_t *c, const Chat__MyRoomsInput *opts, Chat__RoomList **out,
-	axr_arena_t *arena, axr_client_error_t *err)
+int chat_client_my_rooms_ex(axr_client_t *c, const Chat__MyRoomsInput *opts,
+	const axr_client_call_opts_t *call, Chat__RoomList **out, axr_arena_t *arena,
+	axr_client_error_t *err)
 {
 	Chat__MyRoomsInput in;
 	chat_client_my_rooms_input(&in, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &chat_client_routes[CHAT_CLIENT_MY_ROOMS], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &chat_client_routes[CHAT_CLIENT_MY_ROOMS], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Chat__RoomList *)m;
 	else if (arena == NULL)
@@ -64,13 +80,26 @@ int chat_client_my_rooms(axr_client_t *c, const Chat__MyRoomsInput *opts, Chat__
 	return rc;
 }
 
-int chat_client_my_rooms_async(axr_client_t *c, struct event_base *base, const Chat__MyRoomsInput *opts,
-	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud)
+int chat_client_my_rooms(axr_client_t *c, const Chat__MyRoomsInput *opts, Chat__RoomList **out,
+	axr_arena_t *arena, axr_client_error_t *err)
+{
+	return chat_client_my_rooms_ex(c, opts, NULL, out, arena, err);
+}
+
+int chat_client_my_rooms_async_ex(axr_client_t *c, struct event_base *base, const Chat__MyRoomsInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud)
 {
 	Chat__MyRoomsInput in;
 	chat_client_my_rooms_input(&in, opts);
-	return axr_client_call_async(c, base, &chat_client_routes[CHAT_CLIENT_MY_ROOMS], &in.base, NULL, arena, err,
+	return axr_client_call_async(c, base, &chat_client_routes[CHAT_CLIENT_MY_ROOMS], &in.base, call, arena, err,
 					     cb, ud);
+}
+
+int chat_client_my_rooms_async(axr_client_t *c, struct event_base *base, const Chat__MyRoomsInput *opts,
+	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	return chat_client_my_rooms_async_ex(c, base, opts, NULL, arena, err, cb, ud);
 }
 
 /* GET /rooms */
@@ -80,14 +109,15 @@ static void chat_client_list_rooms_input(Chat__ListRoomsInput *in, const Chat__L
 	*in = opts != NULL ? *opts : zero;
 }
 
-int chat_client_list_rooms(axr_client_t *c, const Chat__ListRoomsInput *opts, Chat__RoomList **out,
-	axr_arena_t *arena, axr_client_error_t *err)
+int chat_client_list_rooms_ex(axr_client_t *c, const Chat__ListRoomsInput *opts,
+	const axr_client_call_opts_t *call, Chat__RoomList **out, axr_arena_t *arena,
+	axr_client_error_t *err)
 {
 	Chat__ListRoomsInput in;
 	chat_client_list_rooms_input(&in, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &chat_client_routes[CHAT_CLIENT_LIST_ROOMS], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &chat_client_routes[CHAT_CLIENT_LIST_ROOMS], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Chat__RoomList *)m;
 	else if (arena == NULL)
@@ -95,13 +125,26 @@ int chat_client_list_rooms(axr_client_t *c, const Chat__ListRoomsInput *opts, Ch
 	return rc;
 }
 
-int chat_client_list_rooms_async(axr_client_t *c, struct event_base *base, const Chat__ListRoomsInput *opts,
-	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud)
+int chat_client_list_rooms(axr_client_t *c, const Chat__ListRoomsInput *opts, Chat__RoomList **out,
+	axr_arena_t *arena, axr_client_error_t *err)
+{
+	return chat_client_list_rooms_ex(c, opts, NULL, out, arena, err);
+}
+
+int chat_client_list_rooms_async_ex(axr_client_t *c, struct event_base *base,
+	const Chat__ListRoomsInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud)
 {
 	Chat__ListRoomsInput in;
 	chat_client_list_rooms_input(&in, opts);
-	return axr_client_call_async(c, base, &chat_client_routes[CHAT_CLIENT_LIST_ROOMS], &in.base, NULL, arena, err,
+	return axr_client_call_async(c, base, &chat_client_routes[CHAT_CLIENT_LIST_ROOMS], &in.base, call, arena, err,
 					     cb, ud);
+}
+
+int chat_client_list_rooms_async(axr_client_t *c, struct event_base *base, const Chat__ListRoomsInput *opts,
+	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	return chat_client_list_rooms_async_ex(c, base, opts, NULL, arena, err, cb, ud);
 }
 
 /* POST /rooms */
@@ -114,14 +157,14 @@ static void chat_client_open_room_input(Chat__OpenRoomInput *in, const Chat__Roo
 		in->body = (Chat__Room *)(uintptr_t)body;
 }
 
-int chat_client_open_room(axr_client_t *c, const Chat__Room *body, const Chat__OpenRoomInput *opts,
-	Chat__Room **out, axr_arena_t *arena, axr_client_error_t *err)
+int chat_client_open_room_ex(axr_client_t *c, const Chat__Room *body, const Chat__OpenRoomInput *opts,
+	const axr_client_call_opts_t *call, Chat__Room **out, axr_arena_t *arena, axr_client_error_t *err)
 {
 	Chat__OpenRoomInput in;
 	chat_client_open_room_input(&in, body, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &chat_client_routes[CHAT_CLIENT_OPEN_ROOM], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &chat_client_routes[CHAT_CLIENT_OPEN_ROOM], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Chat__Room *)m;
 	else if (arena == NULL)
@@ -129,14 +172,27 @@ int chat_client_open_room(axr_client_t *c, const Chat__Room *body, const Chat__O
 	return rc;
 }
 
+int chat_client_open_room(axr_client_t *c, const Chat__Room *body, const Chat__OpenRoomInput *opts,
+	Chat__Room **out, axr_arena_t *arena, axr_client_error_t *err)
+{
+	return chat_client_open_room_ex(c, body, opts, NULL, out, arena, err);
+}
+
+int chat_client_open_room_async_ex(axr_client_t *c, struct event_base *base, const Chat__Room *body,
+	const Chat__OpenRoomInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Chat__OpenRoomInput in;
+	chat_client_open_room_input(&in, body, opts);
+	return axr_client_call_async(c, base, &chat_client_routes[CHAT_CLIENT_OPEN_ROOM], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int chat_client_open_room_async(axr_client_t *c, struct event_base *base, const Chat__Room *body,
 	const Chat__OpenRoomInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud)
 {
-	Chat__OpenRoomInput in;
-	chat_client_open_room_input(&in, body, opts);
-	return axr_client_call_async(c, base, &chat_client_routes[CHAT_CLIENT_OPEN_ROOM], &in.base, NULL, arena, err,
-					     cb, ud);
+	return chat_client_open_room_async_ex(c, base, body, opts, NULL, arena, err, cb, ud);
 }
 
 /* GET /rooms/{id} */
@@ -148,14 +204,14 @@ static void chat_client_get_room_input(Chat__GetRoomInput *in, const char *id, c
 		in->id = (char *)(uintptr_t)id;
 }
 
-int chat_client_get_room(axr_client_t *c, const char *id, const Chat__GetRoomInput *opts, Chat__Room **out,
-	axr_arena_t *arena, axr_client_error_t *err)
+int chat_client_get_room_ex(axr_client_t *c, const char *id, const Chat__GetRoomInput *opts,
+	const axr_client_call_opts_t *call, Chat__Room **out, axr_arena_t *arena, axr_client_error_t *err)
 {
 	Chat__GetRoomInput in;
 	chat_client_get_room_input(&in, id, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &chat_client_routes[CHAT_CLIENT_GET_ROOM], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &chat_client_routes[CHAT_CLIENT_GET_ROOM], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Chat__Room *)m;
 	else if (arena == NULL)
@@ -163,14 +219,27 @@ int chat_client_get_room(axr_client_t *c, const char *id, const Chat__GetRoomInp
 	return rc;
 }
 
+int chat_client_get_room(axr_client_t *c, const char *id, const Chat__GetRoomInput *opts, Chat__Room **out,
+	axr_arena_t *arena, axr_client_error_t *err)
+{
+	return chat_client_get_room_ex(c, id, opts, NULL, out, arena, err);
+}
+
+int chat_client_get_room_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Chat__GetRoomInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Chat__GetRoomInput in;
+	chat_client_get_room_input(&in, id, opts);
+	return axr_client_call_async(c, base, &chat_client_routes[CHAT_CLIENT_GET_ROOM], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int chat_client_get_room_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Chat__GetRoomInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud)
 {
-	Chat__GetRoomInput in;
-	chat_client_get_room_input(&in, id, opts);
-	return axr_client_call_async(c, base, &chat_client_routes[CHAT_CLIENT_GET_ROOM], &in.base, NULL, arena, err,
-					     cb, ud);
+	return chat_client_get_room_async_ex(c, base, id, opts, NULL, arena, err, cb, ud);
 }
 
 /* DELETE /rooms/{id} */
@@ -182,14 +251,14 @@ static void chat_client_close_room_input(Chat__CloseRoomInput *in, const char *i
 		in->id = (char *)(uintptr_t)id;
 }
 
-int chat_client_close_room(axr_client_t *c, const char *id, const Chat__CloseRoomInput *opts,
-	Chat__Room **out, axr_arena_t *arena, axr_client_error_t *err)
+int chat_client_close_room_ex(axr_client_t *c, const char *id, const Chat__CloseRoomInput *opts,
+	const axr_client_call_opts_t *call, Chat__Room **out, axr_arena_t *arena, axr_client_error_t *err)
 {
 	Chat__CloseRoomInput in;
 	chat_client_close_room_input(&in, id, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &chat_client_routes[CHAT_CLIENT_CLOSE_ROOM], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &chat_client_routes[CHAT_CLIENT_CLOSE_ROOM], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Chat__Room *)m;
 	else if (arena == NULL)
@@ -197,14 +266,27 @@ int chat_client_close_room(axr_client_t *c, const char *id, const Chat__CloseRoo
 	return rc;
 }
 
+int chat_client_close_room(axr_client_t *c, const char *id, const Chat__CloseRoomInput *opts,
+	Chat__Room **out, axr_arena_t *arena, axr_client_error_t *err)
+{
+	return chat_client_close_room_ex(c, id, opts, NULL, out, arena, err);
+}
+
+int chat_client_close_room_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Chat__CloseRoomInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Chat__CloseRoomInput in;
+	chat_client_close_room_input(&in, id, opts);
+	return axr_client_call_async(c, base, &chat_client_routes[CHAT_CLIENT_CLOSE_ROOM], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int chat_client_close_room_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Chat__CloseRoomInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud)
 {
-	Chat__CloseRoomInput in;
-	chat_client_close_room_input(&in, id, opts);
-	return axr_client_call_async(c, base, &chat_client_routes[CHAT_CLIENT_CLOSE_ROOM], &in.base, NULL, arena, err,
-					     cb, ud);
+	return chat_client_close_room_async_ex(c, base, id, opts, NULL, arena, err, cb, ud);
 }
 
 /* GET /rooms/{id}/messages */
@@ -217,15 +299,15 @@ static void chat_client_message_route_find_get_rooms_id_messages_input(Chat__Mes
 		in->id = (char *)(uintptr_t)id;
 }
 
-int chat_client_message_route_find_get_rooms_id_messages(axr_client_t *c, const char *id,
-	const Chat__MessageRouteFindGetRoomsIdMessagesInput *opts, Chat__MessageList **out,
-	axr_arena_t *arena, axr_client_error_t *err)
+int chat_client_message_route_find_get_rooms_id_messages_ex(axr_client_t *c, const char *id,
+	const Chat__MessageRouteFindGetRoomsIdMessagesInput *opts, const axr_client_call_opts_t *call,
+	Chat__MessageList **out, axr_arena_t *arena, axr_client_error_t *err)
 {
 	Chat__MessageRouteFindGetRoomsIdMessagesInput in;
 	chat_client_message_route_find_get_rooms_id_messages_input(&in, id, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &chat_client_routes[CHAT_CLIENT_MESSAGE_ROUTE_FIND_GET_ROOMS_ID_MESSAGES], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &chat_client_routes[CHAT_CLIENT_MESSAGE_ROUTE_FIND_GET_ROOMS_ID_MESSAGES], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Chat__MessageList *)m;
 	else if (arena == NULL)
@@ -233,12 +315,27 @@ int chat_client_message_route_find_get_rooms_id_messages(axr_client_t *c, const 
 	return rc;
 }
 
+int chat_client_message_route_find_get_rooms_id_messages(axr_client_t *c, const char *id,
+	const Chat__MessageRouteFindGetRoomsIdMessagesInput *opts, Chat__MessageList **out,
+	axr_arena_t *arena, axr_client_error_t *err)
+{
+	return chat_client_message_route_find_get_rooms_id_messages_ex(c, id, opts, NULL, out, arena, err);
+}
+
+int chat_client_message_route_find_get_rooms_id_messages_async_ex(axr_client_t *c, struct event_base *base,
+	const char *id, const Chat__MessageRouteFindGetRoomsIdMessagesInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud)
+{
+	Chat__MessageRouteFindGetRoomsIdMessagesInput in;
+	chat_client_message_route_find_get_rooms_id_messages_input(&in, id, opts);
+	return axr_client_call_async(c, base, &chat_client_routes[CHAT_CLIENT_MESSAGE_ROUTE_FIND_GET_ROOMS_ID_MESSAGES], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int chat_client_message_route_find_get_rooms_id_messages_async(axr_client_t *c, struct event_base *base,
 	const char *id, const Chat__MessageRouteFindGetRoomsIdMessagesInput *opts, axr_arena_t *arena,
 	axr_client_error_t *err, axr_client_cb cb, void *ud)
 {
-	Chat__MessageRouteFindGetRoomsIdMessagesInput in;
-	chat_client_message_route_find_get_rooms_id_messages_input(&in, id, opts);
-	return axr_client_call_async(c, base, &chat_client_routes[CHAT_CLIENT_MESSAGE_ROUTE_FIND_GET_ROOMS_ID_MESSAGES], &in.base, NULL, arena, err,
-					     cb, ud);
+	return chat_client_message_route_find_get_rooms_id_messages_async_ex(c, base, id, opts, NULL, arena, err, cb, ud);
 }

@@ -8,6 +8,12 @@
  * then `opts`, the operation's input message, for everything else (optional
  * parameters; NULL: none). A non-NULL argument replaces the member of `opts`.
  * Parameters and body are validated before sending, as the server will.
+ * Each has an `_ex` form (`_async_ex`) taking per-call settings after `opts`:
+ * `const axr_client_call_opts_t *call` (timeout, request id, extra headers and
+ * query parameters, the answer's status and headers; NULL: none).
+ * Count operations (`total` below) take `int64_t *total`: the answer's
+ * X-Total-Count (-1 until a success; async: filled before `cb` runs, so it must
+ * outlive the call; NULL: not read). Without it the call fails (AXR_EPARSE).
  *
  * Returns 0, or a negative AXR_E* code with `err` (may be NULL) filled: LOCAL,
  * NETWORK or HTTP (status, the error body's code, message and field errors).
@@ -35,9 +41,16 @@
 int chat_client_message_route_find_get_messages_message_id(axr_client_t *c, const char *message_id,
 	const Chat__MessageRouteFindGetMessagesMessageIdInput *opts, Chat__Message **out, axr_arena_t *arena,
 	axr_client_error_t *err);
+int chat_client_message_route_find_get_messages_message_id_ex(axr_client_t *c, const char *message_id,
+	const Chat__MessageRouteFindGetMessagesMessageIdInput *opts, const axr_client_call_opts_t *call,
+	Chat__Message **out, axr_arena_t *arena, axr_client_error_t *err);
 int chat_client_message_route_find_get_messages_message_id_async(axr_client_t *c, struct event_base *base,
 	const char *message_id, const Chat__MessageRouteFindGetMessagesMessageIdInput *opts,
 	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud);
+int chat_client_message_route_find_get_messages_message_id_async_ex(axr_client_t *c, struct event_base *base,
+	const char *message_id, const Chat__MessageRouteFindGetMessagesMessageIdInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud);
 
 /*
  * GET /mine/rooms (myRooms)
@@ -46,8 +59,14 @@ int chat_client_message_route_find_get_messages_message_id_async(axr_client_t *c
  */
 int chat_client_my_rooms(axr_client_t *c, const Chat__MyRoomsInput *opts, Chat__RoomList **out,
 	axr_arena_t *arena, axr_client_error_t *err);
+int chat_client_my_rooms_ex(axr_client_t *c, const Chat__MyRoomsInput *opts,
+	const axr_client_call_opts_t *call, Chat__RoomList **out, axr_arena_t *arena,
+	axr_client_error_t *err);
 int chat_client_my_rooms_async(axr_client_t *c, struct event_base *base, const Chat__MyRoomsInput *opts,
 	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud);
+int chat_client_my_rooms_async_ex(axr_client_t *c, struct event_base *base, const Chat__MyRoomsInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud);
 
 /*
  * GET /rooms (listRooms)
@@ -56,8 +75,14 @@ int chat_client_my_rooms_async(axr_client_t *c, struct event_base *base, const C
  */
 int chat_client_list_rooms(axr_client_t *c, const Chat__ListRoomsInput *opts, Chat__RoomList **out,
 	axr_arena_t *arena, axr_client_error_t *err);
+int chat_client_list_rooms_ex(axr_client_t *c, const Chat__ListRoomsInput *opts,
+	const axr_client_call_opts_t *call, Chat__RoomList **out, axr_arena_t *arena,
+	axr_client_error_t *err);
 int chat_client_list_rooms_async(axr_client_t *c, struct event_base *base, const Chat__ListRoomsInput *opts,
 	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud);
+int chat_client_list_rooms_async_ex(axr_client_t *c, struct event_base *base,
+	const Chat__ListRoomsInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * POST /rooms (openRoom)
@@ -66,9 +91,14 @@ int chat_client_list_rooms_async(axr_client_t *c, struct event_base *base, const
  */
 int chat_client_open_room(axr_client_t *c, const Chat__Room *body, const Chat__OpenRoomInput *opts,
 	Chat__Room **out, axr_arena_t *arena, axr_client_error_t *err);
+int chat_client_open_room_ex(axr_client_t *c, const Chat__Room *body, const Chat__OpenRoomInput *opts,
+	const axr_client_call_opts_t *call, Chat__Room **out, axr_arena_t *arena, axr_client_error_t *err);
 int chat_client_open_room_async(axr_client_t *c, struct event_base *base, const Chat__Room *body,
 	const Chat__OpenRoomInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud);
+int chat_client_open_room_async_ex(axr_client_t *c, struct event_base *base, const Chat__Room *body,
+	const Chat__OpenRoomInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * GET /rooms/{id} (getRoom)
@@ -77,9 +107,14 @@ int chat_client_open_room_async(axr_client_t *c, struct event_base *base, const 
  */
 int chat_client_get_room(axr_client_t *c, const char *id, const Chat__GetRoomInput *opts, Chat__Room **out,
 	axr_arena_t *arena, axr_client_error_t *err);
+int chat_client_get_room_ex(axr_client_t *c, const char *id, const Chat__GetRoomInput *opts,
+	const axr_client_call_opts_t *call, Chat__Room **out, axr_arena_t *arena, axr_client_error_t *err);
 int chat_client_get_room_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Chat__GetRoomInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud);
+int chat_client_get_room_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Chat__GetRoomInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * DELETE /rooms/{id} (closeRoom)
@@ -88,9 +123,14 @@ int chat_client_get_room_async(axr_client_t *c, struct event_base *base, const c
  */
 int chat_client_close_room(axr_client_t *c, const char *id, const Chat__CloseRoomInput *opts,
 	Chat__Room **out, axr_arena_t *arena, axr_client_error_t *err);
+int chat_client_close_room_ex(axr_client_t *c, const char *id, const Chat__CloseRoomInput *opts,
+	const axr_client_call_opts_t *call, Chat__Room **out, axr_arena_t *arena, axr_client_error_t *err);
 int chat_client_close_room_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Chat__CloseRoomInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud);
+int chat_client_close_room_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Chat__CloseRoomInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * GET /rooms/{id}/messages (MessageRoute.find)
@@ -100,8 +140,15 @@ int chat_client_close_room_async(axr_client_t *c, struct event_base *base, const
 int chat_client_message_route_find_get_rooms_id_messages(axr_client_t *c, const char *id,
 	const Chat__MessageRouteFindGetRoomsIdMessagesInput *opts, Chat__MessageList **out,
 	axr_arena_t *arena, axr_client_error_t *err);
+int chat_client_message_route_find_get_rooms_id_messages_ex(axr_client_t *c, const char *id,
+	const Chat__MessageRouteFindGetRoomsIdMessagesInput *opts, const axr_client_call_opts_t *call,
+	Chat__MessageList **out, axr_arena_t *arena, axr_client_error_t *err);
 int chat_client_message_route_find_get_rooms_id_messages_async(axr_client_t *c, struct event_base *base,
 	const char *id, const Chat__MessageRouteFindGetRoomsIdMessagesInput *opts, axr_arena_t *arena,
 	axr_client_error_t *err, axr_client_cb cb, void *ud);
+int chat_client_message_route_find_get_rooms_id_messages_async_ex(axr_client_t *c, struct event_base *base,
+	const char *id, const Chat__MessageRouteFindGetRoomsIdMessagesInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud);
 
 #endif

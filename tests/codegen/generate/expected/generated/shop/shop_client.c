@@ -16,14 +16,15 @@ static void shop_client_get_category_input(Shop__GetCategoryInput *in, int32_t c
 	in->category_id = category_id;
 }
 
-int shop_client_get_category(axr_client_t *c, int32_t category_id, const Shop__GetCategoryInput *opts,
-	Shop__Category **out, axr_arena_t *arena, axr_client_error_t *err)
+int shop_client_get_category_ex(axr_client_t *c, int32_t category_id, const Shop__GetCategoryInput *opts,
+	const axr_client_call_opts_t *call, Shop__Category **out, axr_arena_t *arena,
+	axr_client_error_t *err)
 {
 	Shop__GetCategoryInput in;
 	shop_client_get_category_input(&in, category_id, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &shop_client_routes[SHOP_CLIENT_GET_CATEGORY], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &shop_client_routes[SHOP_CLIENT_GET_CATEGORY], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Shop__Category *)m;
 	else if (arena == NULL)
@@ -31,14 +32,27 @@ int shop_client_get_category(axr_client_t *c, int32_t category_id, const Shop__G
 	return rc;
 }
 
+int shop_client_get_category(axr_client_t *c, int32_t category_id, const Shop__GetCategoryInput *opts,
+	Shop__Category **out, axr_arena_t *arena, axr_client_error_t *err)
+{
+	return shop_client_get_category_ex(c, category_id, opts, NULL, out, arena, err);
+}
+
+int shop_client_get_category_async_ex(axr_client_t *c, struct event_base *base, int32_t category_id,
+	const Shop__GetCategoryInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Shop__GetCategoryInput in;
+	shop_client_get_category_input(&in, category_id, opts);
+	return axr_client_call_async(c, base, &shop_client_routes[SHOP_CLIENT_GET_CATEGORY], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int shop_client_get_category_async(axr_client_t *c, struct event_base *base, int32_t category_id,
 	const Shop__GetCategoryInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud)
 {
-	Shop__GetCategoryInput in;
-	shop_client_get_category_input(&in, category_id, opts);
-	return axr_client_call_async(c, base, &shop_client_routes[SHOP_CLIENT_GET_CATEGORY], &in.base, NULL, arena, err,
-					     cb, ud);
+	return shop_client_get_category_async_ex(c, base, category_id, opts, NULL, arena, err, cb, ud);
 }
 
 /* GET /items */
@@ -48,14 +62,15 @@ static void shop_client_list_items_input(Shop__ListItemsInput *in, const Shop__L
 	*in = opts != NULL ? *opts : zero;
 }
 
-int shop_client_list_items(axr_client_t *c, const Shop__ListItemsInput *opts, Shop__ItemList **out,
-	axr_arena_t *arena, axr_client_error_t *err)
+int shop_client_list_items_ex(axr_client_t *c, const Shop__ListItemsInput *opts,
+	const axr_client_call_opts_t *call, Shop__ItemList **out, axr_arena_t *arena,
+	axr_client_error_t *err)
 {
 	Shop__ListItemsInput in;
 	shop_client_list_items_input(&in, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &shop_client_routes[SHOP_CLIENT_LIST_ITEMS], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &shop_client_routes[SHOP_CLIENT_LIST_ITEMS], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Shop__ItemList *)m;
 	else if (arena == NULL)
@@ -63,13 +78,26 @@ int shop_client_list_items(axr_client_t *c, const Shop__ListItemsInput *opts, Sh
 	return rc;
 }
 
-int shop_client_list_items_async(axr_client_t *c, struct event_base *base, const Shop__ListItemsInput *opts,
-	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud)
+int shop_client_list_items(axr_client_t *c, const Shop__ListItemsInput *opts, Shop__ItemList **out,
+	axr_arena_t *arena, axr_client_error_t *err)
+{
+	return shop_client_list_items_ex(c, opts, NULL, out, arena, err);
+}
+
+int shop_client_list_items_async_ex(axr_client_t *c, struct event_base *base,
+	const Shop__ListItemsInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud)
 {
 	Shop__ListItemsInput in;
 	shop_client_list_items_input(&in, opts);
-	return axr_client_call_async(c, base, &shop_client_routes[SHOP_CLIENT_LIST_ITEMS], &in.base, NULL, arena, err,
+	return axr_client_call_async(c, base, &shop_client_routes[SHOP_CLIENT_LIST_ITEMS], &in.base, call, arena, err,
 					     cb, ud);
+}
+
+int shop_client_list_items_async(axr_client_t *c, struct event_base *base, const Shop__ListItemsInput *opts,
+	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	return shop_client_list_items_async_ex(c, base, opts, NULL, arena, err, cb, ud);
 }
 
 /* POST /items */
@@ -82,14 +110,14 @@ static void shop_client_create_item_input(Shop__CreateItemInput *in, const Shop_
 		in->body = (Shop__Item *)(uintptr_t)body;
 }
 
-int shop_client_create_item(axr_client_t *c, const Shop__Item *body, const Shop__CreateItemInput *opts,
-	Shop__Item **out, axr_arena_t *arena, axr_client_error_t *err)
+int shop_client_create_item_ex(axr_client_t *c, const Shop__Item *body, const Shop__CreateItemInput *opts,
+	const axr_client_call_opts_t *call, Shop__Item **out, axr_arena_t *arena, axr_client_error_t *err)
 {
 	Shop__CreateItemInput in;
 	shop_client_create_item_input(&in, body, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &shop_client_routes[SHOP_CLIENT_CREATE_ITEM], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &shop_client_routes[SHOP_CLIENT_CREATE_ITEM], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Shop__Item *)m;
 	else if (arena == NULL)
@@ -97,14 +125,27 @@ int shop_client_create_item(axr_client_t *c, const Shop__Item *body, const Shop_
 	return rc;
 }
 
+int shop_client_create_item(axr_client_t *c, const Shop__Item *body, const Shop__CreateItemInput *opts,
+	Shop__Item **out, axr_arena_t *arena, axr_client_error_t *err)
+{
+	return shop_client_create_item_ex(c, body, opts, NULL, out, arena, err);
+}
+
+int shop_client_create_item_async_ex(axr_client_t *c, struct event_base *base, const Shop__Item *body,
+	const Shop__CreateItemInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Shop__CreateItemInput in;
+	shop_client_create_item_input(&in, body, opts);
+	return axr_client_call_async(c, base, &shop_client_routes[SHOP_CLIENT_CREATE_ITEM], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int shop_client_create_item_async(axr_client_t *c, struct event_base *base, const Shop__Item *body,
 	const Shop__CreateItemInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud)
 {
-	Shop__CreateItemInput in;
-	shop_client_create_item_input(&in, body, opts);
-	return axr_client_call_async(c, base, &shop_client_routes[SHOP_CLIENT_CREATE_ITEM], &in.base, NULL, arena, err,
-					     cb, ud);
+	return shop_client_create_item_async_ex(c, base, body, opts, NULL, arena, err, cb, ud);
 }
 
 /* DELETE /items */
@@ -114,22 +155,36 @@ static void shop_client_delete_all_items_input(Shop__DeleteAllItemsInput *in, co
 	*in = opts != NULL ? *opts : zero;
 }
 
-int shop_client_delete_all_items(axr_client_t *c, const Shop__DeleteAllItemsInput *opts, axr_arena_t *arena,
-	axr_client_error_t *err)
+int shop_client_delete_all_items_ex(axr_client_t *c, const Shop__DeleteAllItemsInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err)
 {
 	Shop__DeleteAllItemsInput in;
 	shop_client_delete_all_items_input(&in, opts);
-	return axr_client_call(c, &shop_client_routes[SHOP_CLIENT_DELETE_ALL_ITEMS], &in.base, NULL, arena, err);
+	return axr_client_call_opts(c, &shop_client_routes[SHOP_CLIENT_DELETE_ALL_ITEMS], &in.base, call, NULL,
+				    arena, err);
+}
+
+int shop_client_delete_all_items(axr_client_t *c, const Shop__DeleteAllItemsInput *opts, axr_arena_t *arena,
+	axr_client_error_t *err)
+{
+	return shop_client_delete_all_items_ex(c, opts, NULL, arena, err);
+}
+
+int shop_client_delete_all_items_async_ex(axr_client_t *c, struct event_base *base,
+	const Shop__DeleteAllItemsInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Shop__DeleteAllItemsInput in;
+	shop_client_delete_all_items_input(&in, opts);
+	return axr_client_call_async(c, base, &shop_client_routes[SHOP_CLIENT_DELETE_ALL_ITEMS], &in.base, call, arena, err,
+					     cb, ud);
 }
 
 int shop_client_delete_all_items_async(axr_client_t *c, struct event_base *base,
 	const Shop__DeleteAllItemsInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud)
 {
-	Shop__DeleteAllItemsInput in;
-	shop_client_delete_all_items_input(&in, opts);
-	return axr_client_call_async(c, base, &shop_client_routes[SHOP_CLIENT_DELETE_ALL_ITEMS], &in.base, NULL, arena, err,
-					     cb, ud);
+	return shop_client_delete_all_items_async_ex(c, base, opts, NULL, arena, err, cb, ud);
 }
 
 /* HEAD /items */
@@ -139,21 +194,47 @@ static void shop_client_count_items_input(Shop__CountItemsInput *in, const Shop_
 	*in = opts != NULL ? *opts : zero;
 }
 
-int shop_client_count_items(axr_client_t *c, const Shop__CountItemsInput *opts, axr_arena_t *arena,
-	axr_client_error_t *err)
+int shop_client_count_items_ex(axr_client_t *c, const Shop__CountItemsInput *opts,
+	const axr_client_call_opts_t *call, int64_t *total, axr_arena_t *arena, axr_client_error_t *err)
 {
 	Shop__CountItemsInput in;
 	shop_client_count_items_input(&in, opts);
-	return axr_client_call(c, &shop_client_routes[SHOP_CLIENT_COUNT_ITEMS], &in.base, NULL, arena, err);
+	axr_client_call_opts_t set = {.total = total};
+	if (call != NULL) {
+		set = *call;
+		if (total != NULL)
+			set.total = total;
+	}
+	return axr_client_call_opts(c, &shop_client_routes[SHOP_CLIENT_COUNT_ITEMS], &in.base, &set, NULL,
+				    arena, err);
 }
 
-int shop_client_count_items_async(axr_client_t *c, struct event_base *base, const Shop__CountItemsInput *opts,
+int shop_client_count_items(axr_client_t *c, const Shop__CountItemsInput *opts, int64_t *total,
+	axr_arena_t *arena, axr_client_error_t *err)
+{
+	return shop_client_count_items_ex(c, opts, NULL, total, arena, err);
+}
+
+int shop_client_count_items_async_ex(axr_client_t *c, struct event_base *base,
+	const Shop__CountItemsInput *opts, const axr_client_call_opts_t *call, int64_t *total,
 	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud)
 {
 	Shop__CountItemsInput in;
 	shop_client_count_items_input(&in, opts);
-	return axr_client_call_async(c, base, &shop_client_routes[SHOP_CLIENT_COUNT_ITEMS], &in.base, NULL, arena, err,
+	axr_client_call_opts_t set = {.total = total};
+	if (call != NULL) {
+		set = *call;
+		if (total != NULL)
+			set.total = total;
+	}
+	return axr_client_call_async(c, base, &shop_client_routes[SHOP_CLIENT_COUNT_ITEMS], &in.base, &set, arena, err,
 					     cb, ud);
+}
+
+int shop_client_count_items_async(axr_client_t *c, struct event_base *base, const Shop__CountItemsInput *opts,
+	int64_t *total, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	return shop_client_count_items_async_ex(c, base, opts, NULL, total, arena, err, cb, ud);
 }
 
 /* GET /items/{id} */
@@ -165,14 +246,14 @@ static void shop_client_get_item_input(Shop__GetItemInput *in, const char *id, c
 		in->id = (char *)(uintptr_t)id;
 }
 
-int shop_client_get_item(axr_client_t *c, const char *id, const Shop__GetItemInput *opts, Shop__Item **out,
-	axr_arena_t *arena, axr_client_error_t *err)
+int shop_client_get_item_ex(axr_client_t *c, const char *id, const Shop__GetItemInput *opts,
+	const axr_client_call_opts_t *call, Shop__Item **out, axr_arena_t *arena, axr_client_error_t *err)
 {
 	Shop__GetItemInput in;
 	shop_client_get_item_input(&in, id, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &shop_client_routes[SHOP_CLIENT_GET_ITEM], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &shop_client_routes[SHOP_CLIENT_GET_ITEM], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Shop__Item *)m;
 	else if (arena == NULL)
@@ -180,14 +261,27 @@ int shop_client_get_item(axr_client_t *c, const char *id, const Shop__GetItemInp
 	return rc;
 }
 
+int shop_client_get_item(axr_client_t *c, const char *id, const Shop__GetItemInput *opts, Shop__Item **out,
+	axr_arena_t *arena, axr_client_error_t *err)
+{
+	return shop_client_get_item_ex(c, id, opts, NULL, out, arena, err);
+}
+
+int shop_client_get_item_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Shop__GetItemInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Shop__GetItemInput in;
+	shop_client_get_item_input(&in, id, opts);
+	return axr_client_call_async(c, base, &shop_client_routes[SHOP_CLIENT_GET_ITEM], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int shop_client_get_item_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Shop__GetItemInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud)
 {
-	Shop__GetItemInput in;
-	shop_client_get_item_input(&in, id, opts);
-	return axr_client_call_async(c, base, &shop_client_routes[SHOP_CLIENT_GET_ITEM], &in.base, NULL, arena, err,
-					     cb, ud);
+	return shop_client_get_item_async_ex(c, base, id, opts, NULL, arena, err, cb, ud);
 }
 
 /* PUT /items/{id} */
@@ -202,14 +296,15 @@ static void shop_client_update_item_input(Shop__UpdateItemInput *in, const char 
 		in->body = (Shop__Item *)(uintptr_t)body;
 }
 
-int shop_client_update_item(axr_client_t *c, const char *id, const Shop__Item *body,
-	const Shop__UpdateItemInput *opts, Shop__Item **out, axr_arena_t *arena, axr_client_error_t *err)
+int shop_client_update_item_ex(axr_client_t *c, const char *id, const Shop__Item *body,
+	const Shop__UpdateItemInput *opts, const axr_client_call_opts_t *call, Shop__Item **out,
+	axr_arena_t *arena, axr_client_error_t *err)
 {
 	Shop__UpdateItemInput in;
 	shop_client_update_item_input(&in, id, body, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &shop_client_routes[SHOP_CLIENT_UPDATE_ITEM], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &shop_client_routes[SHOP_CLIENT_UPDATE_ITEM], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Shop__Item *)m;
 	else if (arena == NULL)
@@ -217,14 +312,27 @@ int shop_client_update_item(axr_client_t *c, const char *id, const Shop__Item *b
 	return rc;
 }
 
+int shop_client_update_item(axr_client_t *c, const char *id, const Shop__Item *body,
+	const Shop__UpdateItemInput *opts, Shop__Item **out, axr_arena_t *arena, axr_client_error_t *err)
+{
+	return shop_client_update_item_ex(c, id, body, opts, NULL, out, arena, err);
+}
+
+int shop_client_update_item_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Shop__Item *body, const Shop__UpdateItemInput *opts, const axr_client_call_opts_t *call,
+	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Shop__UpdateItemInput in;
+	shop_client_update_item_input(&in, id, body, opts);
+	return axr_client_call_async(c, base, &shop_client_routes[SHOP_CLIENT_UPDATE_ITEM], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int shop_client_update_item_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Shop__Item *body, const Shop__UpdateItemInput *opts, axr_arena_t *arena,
 	axr_client_error_t *err, axr_client_cb cb, void *ud)
 {
-	Shop__UpdateItemInput in;
-	shop_client_update_item_input(&in, id, body, opts);
-	return axr_client_call_async(c, base, &shop_client_routes[SHOP_CLIENT_UPDATE_ITEM], &in.base, NULL, arena, err,
-					     cb, ud);
+	return shop_client_update_item_async_ex(c, base, id, body, opts, NULL, arena, err, cb, ud);
 }
 
 /* DELETE /items/{id} */
@@ -237,22 +345,36 @@ static void shop_client_delete_item_input(Shop__DeleteItemInput *in, const char 
 		in->id = (char *)(uintptr_t)id;
 }
 
-int shop_client_delete_item(axr_client_t *c, const char *id, const Shop__DeleteItemInput *opts,
-	axr_arena_t *arena, axr_client_error_t *err)
+int shop_client_delete_item_ex(axr_client_t *c, const char *id, const Shop__DeleteItemInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err)
 {
 	Shop__DeleteItemInput in;
 	shop_client_delete_item_input(&in, id, opts);
-	return axr_client_call(c, &shop_client_routes[SHOP_CLIENT_DELETE_ITEM], &in.base, NULL, arena, err);
+	return axr_client_call_opts(c, &shop_client_routes[SHOP_CLIENT_DELETE_ITEM], &in.base, call, NULL,
+				    arena, err);
+}
+
+int shop_client_delete_item(axr_client_t *c, const char *id, const Shop__DeleteItemInput *opts,
+	axr_arena_t *arena, axr_client_error_t *err)
+{
+	return shop_client_delete_item_ex(c, id, opts, NULL, arena, err);
+}
+
+int shop_client_delete_item_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Shop__DeleteItemInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Shop__DeleteItemInput in;
+	shop_client_delete_item_input(&in, id, opts);
+	return axr_client_call_async(c, base, &shop_client_routes[SHOP_CLIENT_DELETE_ITEM], &in.base, call, arena, err,
+					     cb, ud);
 }
 
 int shop_client_delete_item_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Shop__DeleteItemInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud)
 {
-	Shop__DeleteItemInput in;
-	shop_client_delete_item_input(&in, id, opts);
-	return axr_client_call_async(c, base, &shop_client_routes[SHOP_CLIENT_DELETE_ITEM], &in.base, NULL, arena, err,
-					     cb, ud);
+	return shop_client_delete_item_async_ex(c, base, id, opts, NULL, arena, err, cb, ud);
 }
 
 /* GET /items/{id}/reviews */
@@ -265,14 +387,15 @@ static void shop_client_list_reviews_input(Shop__ListReviewsInput *in, const cha
 		in->id = (char *)(uintptr_t)id;
 }
 
-int shop_client_list_reviews(axr_client_t *c, const char *id, const Shop__ListReviewsInput *opts,
-	Shop__ListReviewsResponse **out, axr_arena_t *arena, axr_client_error_t *err)
+int shop_client_list_reviews_ex(axr_client_t *c, const char *id, const Shop__ListReviewsInput *opts,
+	const axr_client_call_opts_t *call, Shop__ListReviewsResponse **out, axr_arena_t *arena,
+	axr_client_error_t *err)
 {
 	Shop__ListReviewsInput in;
 	shop_client_list_reviews_input(&in, id, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &shop_client_routes[SHOP_CLIENT_LIST_REVIEWS], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &shop_client_routes[SHOP_CLIENT_LIST_REVIEWS], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Shop__ListReviewsResponse *)m;
 	else if (arena == NULL)
@@ -280,14 +403,27 @@ int shop_client_list_reviews(axr_client_t *c, const char *id, const Shop__ListRe
 	return rc;
 }
 
+int shop_client_list_reviews(axr_client_t *c, const char *id, const Shop__ListReviewsInput *opts,
+	Shop__ListReviewsResponse **out, axr_arena_t *arena, axr_client_error_t *err)
+{
+	return shop_client_list_reviews_ex(c, id, opts, NULL, out, arena, err);
+}
+
+int shop_client_list_reviews_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Shop__ListReviewsInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Shop__ListReviewsInput in;
+	shop_client_list_reviews_input(&in, id, opts);
+	return axr_client_call_async(c, base, &shop_client_routes[SHOP_CLIENT_LIST_REVIEWS], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int shop_client_list_reviews_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Shop__ListReviewsInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud)
 {
-	Shop__ListReviewsInput in;
-	shop_client_list_reviews_input(&in, id, opts);
-	return axr_client_call_async(c, base, &shop_client_routes[SHOP_CLIENT_LIST_REVIEWS], &in.base, NULL, arena, err,
-					     cb, ud);
+	return shop_client_list_reviews_async_ex(c, base, id, opts, NULL, arena, err, cb, ud);
 }
 
 /* POST /items/{id}/reviews */
@@ -302,22 +438,37 @@ static void shop_client_add_review_input(Shop__AddReviewInput *in, const char *i
 		in->body = (Shop__AddReviewBody *)(uintptr_t)body;
 }
 
-int shop_client_add_review(axr_client_t *c, const char *id, const Shop__AddReviewBody *body,
-	const Shop__AddReviewInput *opts, axr_arena_t *arena, axr_client_error_t *err)
+int shop_client_add_review_ex(axr_client_t *c, const char *id, const Shop__AddReviewBody *body,
+	const Shop__AddReviewInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err)
 {
 	Shop__AddReviewInput in;
 	shop_client_add_review_input(&in, id, body, opts);
-	return axr_client_call(c, &shop_client_routes[SHOP_CLIENT_ADD_REVIEW], &in.base, NULL, arena, err);
+	return axr_client_call_opts(c, &shop_client_routes[SHOP_CLIENT_ADD_REVIEW], &in.base, call, NULL,
+				    arena, err);
+}
+
+int shop_client_add_review(axr_client_t *c, const char *id, const Shop__AddReviewBody *body,
+	const Shop__AddReviewInput *opts, axr_arena_t *arena, axr_client_error_t *err)
+{
+	return shop_client_add_review_ex(c, id, body, opts, NULL, arena, err);
+}
+
+int shop_client_add_review_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Shop__AddReviewBody *body, const Shop__AddReviewInput *opts, const axr_client_call_opts_t *call,
+	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Shop__AddReviewInput in;
+	shop_client_add_review_input(&in, id, body, opts);
+	return axr_client_call_async(c, base, &shop_client_routes[SHOP_CLIENT_ADD_REVIEW], &in.base, call, arena, err,
+					     cb, ud);
 }
 
 int shop_client_add_review_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Shop__AddReviewBody *body, const Shop__AddReviewInput *opts, axr_arena_t *arena,
 	axr_client_error_t *err, axr_client_cb cb, void *ud)
 {
-	Shop__AddReviewInput in;
-	shop_client_add_review_input(&in, id, body, opts);
-	return axr_client_call_async(c, base, &shop_client_routes[SHOP_CLIENT_ADD_REVIEW], &in.base, NULL, arena, err,
-					     cb, ud);
+	return shop_client_add_review_async_ex(c, base, id, body, opts, NULL, arena, err, cb, ud);
 }
 
 /* GET /legacy/{code} */
@@ -330,15 +481,15 @@ static void shop_client_legacy_route_lookup_input(Shop__LegacyRouteLookupInput *
 		in->code = (char *)(uintptr_t)code;
 }
 
-int shop_client_legacy_route_lookup(axr_client_t *c, const char *code,
-	const Shop__LegacyRouteLookupInput *opts, Shop__JsonValue **out, axr_arena_t *arena,
-	axr_client_error_t *err)
+int shop_client_legacy_route_lookup_ex(axr_client_t *c, const char *code,
+	const Shop__LegacyRouteLookupInput *opts, const axr_client_call_opts_t *call, Shop__JsonValue **out,
+	axr_arena_t *arena, axr_client_error_t *err)
 {
 	Shop__LegacyRouteLookupInput in;
 	shop_client_legacy_route_lookup_input(&in, code, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &shop_client_routes[SHOP_CLIENT_LEGACY_ROUTE_LOOKUP], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &shop_client_routes[SHOP_CLIENT_LEGACY_ROUTE_LOOKUP], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Shop__JsonValue *)m;
 	else if (arena == NULL)
@@ -346,14 +497,28 @@ int shop_client_legacy_route_lookup(axr_client_t *c, const char *code,
 	return rc;
 }
 
+int shop_client_legacy_route_lookup(axr_client_t *c, const char *code,
+	const Shop__LegacyRouteLookupInput *opts, Shop__JsonValue **out, axr_arena_t *arena,
+	axr_client_error_t *err)
+{
+	return shop_client_legacy_route_lookup_ex(c, code, opts, NULL, out, arena, err);
+}
+
+int shop_client_legacy_route_lookup_async_ex(axr_client_t *c, struct event_base *base, const char *code,
+	const Shop__LegacyRouteLookupInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Shop__LegacyRouteLookupInput in;
+	shop_client_legacy_route_lookup_input(&in, code, opts);
+	return axr_client_call_async(c, base, &shop_client_routes[SHOP_CLIENT_LEGACY_ROUTE_LOOKUP], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int shop_client_legacy_route_lookup_async(axr_client_t *c, struct event_base *base, const char *code,
 	const Shop__LegacyRouteLookupInput *opts, axr_arena_t *arena, axr_client_error_t *err,
 	axr_client_cb cb, void *ud)
 {
-	Shop__LegacyRouteLookupInput in;
-	shop_client_legacy_route_lookup_input(&in, code, opts);
-	return axr_client_call_async(c, base, &shop_client_routes[SHOP_CLIENT_LEGACY_ROUTE_LOOKUP], &in.base, NULL, arena, err,
-					     cb, ud);
+	return shop_client_legacy_route_lookup_async_ex(c, base, code, opts, NULL, arena, err, cb, ud);
 }
 
 /* POST /orders */
@@ -366,14 +531,14 @@ static void shop_client_place_order_input(Shop__PlaceOrderInput *in, const Shop_
 		in->body = (Shop__Order *)(uintptr_t)body;
 }
 
-int shop_client_place_order(axr_client_t *c, const Shop__Order *body, const Shop__PlaceOrderInput *opts,
-	Shop__Order **out, axr_arena_t *arena, axr_client_error_t *err)
+int shop_client_place_order_ex(axr_client_t *c, const Shop__Order *body, const Shop__PlaceOrderInput *opts,
+	const axr_client_call_opts_t *call, Shop__Order **out, axr_arena_t *arena, axr_client_error_t *err)
 {
 	Shop__PlaceOrderInput in;
 	shop_client_place_order_input(&in, body, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &shop_client_routes[SHOP_CLIENT_PLACE_ORDER], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &shop_client_routes[SHOP_CLIENT_PLACE_ORDER], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Shop__Order *)m;
 	else if (arena == NULL)
@@ -381,14 +546,27 @@ int shop_client_place_order(axr_client_t *c, const Shop__Order *body, const Shop
 	return rc;
 }
 
+int shop_client_place_order(axr_client_t *c, const Shop__Order *body, const Shop__PlaceOrderInput *opts,
+	Shop__Order **out, axr_arena_t *arena, axr_client_error_t *err)
+{
+	return shop_client_place_order_ex(c, body, opts, NULL, out, arena, err);
+}
+
+int shop_client_place_order_async_ex(axr_client_t *c, struct event_base *base, const Shop__Order *body,
+	const Shop__PlaceOrderInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Shop__PlaceOrderInput in;
+	shop_client_place_order_input(&in, body, opts);
+	return axr_client_call_async(c, base, &shop_client_routes[SHOP_CLIENT_PLACE_ORDER], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int shop_client_place_order_async(axr_client_t *c, struct event_base *base, const Shop__Order *body,
 	const Shop__PlaceOrderInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud)
 {
-	Shop__PlaceOrderInput in;
-	shop_client_place_order_input(&in, body, opts);
-	return axr_client_call_async(c, base, &shop_client_routes[SHOP_CLIENT_PLACE_ORDER], &in.base, NULL, arena, err,
-					     cb, ud);
+	return shop_client_place_order_async_ex(c, base, body, opts, NULL, arena, err, cb, ud);
 }
 
 /* POST /pets */
@@ -400,14 +578,15 @@ static void shop_client_adopt_pet_input(Shop__AdoptPetInput *in, const char *bod
 		in->body = (char *)(uintptr_t)body;
 }
 
-int shop_client_adopt_pet(axr_client_t *c, const char *body, const Shop__AdoptPetInput *opts,
-	Shop__JsonValue **out, axr_arena_t *arena, axr_client_error_t *err)
+int shop_client_adopt_pet_ex(axr_client_t *c, const char *body, const Shop__AdoptPetInput *opts,
+	const axr_client_call_opts_t *call, Shop__JsonValue **out, axr_arena_t *arena,
+	axr_client_error_t *err)
 {
 	Shop__AdoptPetInput in;
 	shop_client_adopt_pet_input(&in, body, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &shop_client_routes[SHOP_CLIENT_ADOPT_PET], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &shop_client_routes[SHOP_CLIENT_ADOPT_PET], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Shop__JsonValue *)m;
 	else if (arena == NULL)
@@ -415,14 +594,27 @@ int shop_client_adopt_pet(axr_client_t *c, const char *body, const Shop__AdoptPe
 	return rc;
 }
 
+int shop_client_adopt_pet(axr_client_t *c, const char *body, const Shop__AdoptPetInput *opts,
+	Shop__JsonValue **out, axr_arena_t *arena, axr_client_error_t *err)
+{
+	return shop_client_adopt_pet_ex(c, body, opts, NULL, out, arena, err);
+}
+
+int shop_client_adopt_pet_async_ex(axr_client_t *c, struct event_base *base, const char *body,
+	const Shop__AdoptPetInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Shop__AdoptPetInput in;
+	shop_client_adopt_pet_input(&in, body, opts);
+	return axr_client_call_async(c, base, &shop_client_routes[SHOP_CLIENT_ADOPT_PET], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int shop_client_adopt_pet_async(axr_client_t *c, struct event_base *base, const char *body,
 	const Shop__AdoptPetInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud)
 {
-	Shop__AdoptPetInput in;
-	shop_client_adopt_pet_input(&in, body, opts);
-	return axr_client_call_async(c, base, &shop_client_routes[SHOP_CLIENT_ADOPT_PET], &in.base, NULL, arena, err,
-					     cb, ud);
+	return shop_client_adopt_pet_async_ex(c, base, body, opts, NULL, arena, err, cb, ud);
 }
 
 /* HEAD /ping */
@@ -432,21 +624,47 @@ static void shop_client_ping_input(Shop__PingInput *in, const Shop__PingInput *o
 	*in = opts != NULL ? *opts : zero;
 }
 
-int shop_client_ping(axr_client_t *c, const Shop__PingInput *opts, axr_arena_t *arena,
-	axr_client_error_t *err)
+int shop_client_ping_ex(axr_client_t *c, const Shop__PingInput *opts, const axr_client_call_opts_t *call,
+	int64_t *total, axr_arena_t *arena, axr_client_error_t *err)
 {
 	Shop__PingInput in;
 	shop_client_ping_input(&in, opts);
-	return axr_client_call(c, &shop_client_routes[SHOP_CLIENT_PING], &in.base, NULL, arena, err);
+	axr_client_call_opts_t set = {.total = total};
+	if (call != NULL) {
+		set = *call;
+		if (total != NULL)
+			set.total = total;
+	}
+	return axr_client_call_opts(c, &shop_client_routes[SHOP_CLIENT_PING], &in.base, &set, NULL,
+				    arena, err);
+}
+
+int shop_client_ping(axr_client_t *c, const Shop__PingInput *opts, int64_t *total, axr_arena_t *arena,
+	axr_client_error_t *err)
+{
+	return shop_client_ping_ex(c, opts, NULL, total, arena, err);
+}
+
+int shop_client_ping_async_ex(axr_client_t *c, struct event_base *base, const Shop__PingInput *opts,
+	const axr_client_call_opts_t *call, int64_t *total, axr_arena_t *arena, axr_client_error_t *err,
+	axr_client_cb cb, void *ud)
+{
+	Shop__PingInput in;
+	shop_client_ping_input(&in, opts);
+	axr_client_call_opts_t set = {.total = total};
+	if (call != NULL) {
+		set = *call;
+		if (total != NULL)
+			set.total = total;
+	}
+	return axr_client_call_async(c, base, &shop_client_routes[SHOP_CLIENT_PING], &in.base, &set, arena, err,
+					     cb, ud);
 }
 
 int shop_client_ping_async(axr_client_t *c, struct event_base *base, const Shop__PingInput *opts,
-	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud)
+	int64_t *total, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud)
 {
-	Shop__PingInput in;
-	shop_client_ping_input(&in, opts);
-	return axr_client_call_async(c, base, &shop_client_routes[SHOP_CLIENT_PING], &in.base, NULL, arena, err,
-					     cb, ud);
+	return shop_client_ping_async_ex(c, base, opts, NULL, total, arena, err, cb, ud);
 }
 
 /* GET /search */
@@ -456,14 +674,14 @@ static void shop_client_search_input(Shop__SearchInput *in, const Shop__SearchIn
 	*in = opts != NULL ? *opts : zero;
 }
 
-int shop_client_search(axr_client_t *c, const Shop__SearchInput *opts, Shop__SearchResponse **out,
-	axr_arena_t *arena, axr_client_error_t *err)
+int shop_client_search_ex(axr_client_t *c, const Shop__SearchInput *opts, const axr_client_call_opts_t *call,
+	Shop__SearchResponse **out, axr_arena_t *arena, axr_client_error_t *err)
 {
 	Shop__SearchInput in;
 	shop_client_search_input(&in, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &shop_client_routes[SHOP_CLIENT_SEARCH], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &shop_client_routes[SHOP_CLIENT_SEARCH], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Shop__SearchResponse *)m;
 	else if (arena == NULL)
@@ -471,13 +689,26 @@ int shop_client_search(axr_client_t *c, const Shop__SearchInput *opts, Shop__Sea
 	return rc;
 }
 
-int shop_client_search_async(axr_client_t *c, struct event_base *base, const Shop__SearchInput *opts,
-	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud)
+int shop_client_search(axr_client_t *c, const Shop__SearchInput *opts, Shop__SearchResponse **out,
+	axr_arena_t *arena, axr_client_error_t *err)
+{
+	return shop_client_search_ex(c, opts, NULL, out, arena, err);
+}
+
+int shop_client_search_async_ex(axr_client_t *c, struct event_base *base, const Shop__SearchInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud)
 {
 	Shop__SearchInput in;
 	shop_client_search_input(&in, opts);
-	return axr_client_call_async(c, base, &shop_client_routes[SHOP_CLIENT_SEARCH], &in.base, NULL, arena, err,
+	return axr_client_call_async(c, base, &shop_client_routes[SHOP_CLIENT_SEARCH], &in.base, call, arena, err,
 					     cb, ud);
+}
+
+int shop_client_search_async(axr_client_t *c, struct event_base *base, const Shop__SearchInput *opts,
+	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	return shop_client_search_async_ex(c, base, opts, NULL, arena, err, cb, ud);
 }
 
 /* GET /stock/{sku} */
@@ -489,14 +720,15 @@ static void shop_client_get_stock_input(Shop__GetStockInput *in, const char *sku
 		in->sku = (char *)(uintptr_t)sku;
 }
 
-int shop_client_get_stock(axr_client_t *c, const char *sku, const Shop__GetStockInput *opts,
-	Shop__JsonValue **out, axr_arena_t *arena, axr_client_error_t *err)
+int shop_client_get_stock_ex(axr_client_t *c, const char *sku, const Shop__GetStockInput *opts,
+	const axr_client_call_opts_t *call, Shop__JsonValue **out, axr_arena_t *arena,
+	axr_client_error_t *err)
 {
 	Shop__GetStockInput in;
 	shop_client_get_stock_input(&in, sku, opts);
 	ProtobufCMessage *m = NULL;
-	int rc = axr_client_call(c, &shop_client_routes[SHOP_CLIENT_GET_STOCK], &in.base, &m,
-				 arena, err);
+	int rc = axr_client_call_opts(c, &shop_client_routes[SHOP_CLIENT_GET_STOCK], &in.base, call,
+				      &m, arena, err);
 	if (out != NULL)
 		*out = (Shop__JsonValue *)m;
 	else if (arena == NULL)
@@ -504,12 +736,25 @@ int shop_client_get_stock(axr_client_t *c, const char *sku, const Shop__GetStock
 	return rc;
 }
 
+int shop_client_get_stock(axr_client_t *c, const char *sku, const Shop__GetStockInput *opts,
+	Shop__JsonValue **out, axr_arena_t *arena, axr_client_error_t *err)
+{
+	return shop_client_get_stock_ex(c, sku, opts, NULL, out, arena, err);
+}
+
+int shop_client_get_stock_async_ex(axr_client_t *c, struct event_base *base, const char *sku,
+	const Shop__GetStockInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud)
+{
+	Shop__GetStockInput in;
+	shop_client_get_stock_input(&in, sku, opts);
+	return axr_client_call_async(c, base, &shop_client_routes[SHOP_CLIENT_GET_STOCK], &in.base, call, arena, err,
+					     cb, ud);
+}
+
 int shop_client_get_stock_async(axr_client_t *c, struct event_base *base, const char *sku,
 	const Shop__GetStockInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud)
 {
-	Shop__GetStockInput in;
-	shop_client_get_stock_input(&in, sku, opts);
-	return axr_client_call_async(c, base, &shop_client_routes[SHOP_CLIENT_GET_STOCK], &in.base, NULL, arena, err,
-					     cb, ud);
+	return shop_client_get_stock_async_ex(c, base, sku, opts, NULL, arena, err, cb, ud);
 }

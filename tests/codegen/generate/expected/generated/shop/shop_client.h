@@ -8,6 +8,12 @@
  * then `opts`, the operation's input message, for everything else (optional
  * parameters; NULL: none). A non-NULL argument replaces the member of `opts`.
  * Parameters and body are validated before sending, as the server will.
+ * Each has an `_ex` form (`_async_ex`) taking per-call settings after `opts`:
+ * `const axr_client_call_opts_t *call` (timeout, request id, extra headers and
+ * query parameters, the answer's status and headers; NULL: none).
+ * Count operations (`total` below) take `int64_t *total`: the answer's
+ * X-Total-Count (-1 until a success; async: filled before `cb` runs, so it must
+ * outlive the call; NULL: not read). Without it the call fails (AXR_EPARSE).
  *
  * Returns 0, or a negative AXR_E* code with `err` (may be NULL) filled: LOCAL,
  * NETWORK or HTTP (status, the error body's code, message and field errors).
@@ -34,9 +40,15 @@
  */
 int shop_client_get_category(axr_client_t *c, int32_t category_id, const Shop__GetCategoryInput *opts,
 	Shop__Category **out, axr_arena_t *arena, axr_client_error_t *err);
+int shop_client_get_category_ex(axr_client_t *c, int32_t category_id, const Shop__GetCategoryInput *opts,
+	const axr_client_call_opts_t *call, Shop__Category **out, axr_arena_t *arena,
+	axr_client_error_t *err);
 int shop_client_get_category_async(axr_client_t *c, struct event_base *base, int32_t category_id,
 	const Shop__GetCategoryInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud);
+int shop_client_get_category_async_ex(axr_client_t *c, struct event_base *base, int32_t category_id,
+	const Shop__GetCategoryInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * GET /items (listItems)
@@ -46,8 +58,14 @@ int shop_client_get_category_async(axr_client_t *c, struct event_base *base, int
  */
 int shop_client_list_items(axr_client_t *c, const Shop__ListItemsInput *opts, Shop__ItemList **out,
 	axr_arena_t *arena, axr_client_error_t *err);
+int shop_client_list_items_ex(axr_client_t *c, const Shop__ListItemsInput *opts,
+	const axr_client_call_opts_t *call, Shop__ItemList **out, axr_arena_t *arena,
+	axr_client_error_t *err);
 int shop_client_list_items_async(axr_client_t *c, struct event_base *base, const Shop__ListItemsInput *opts,
 	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud);
+int shop_client_list_items_async_ex(axr_client_t *c, struct event_base *base,
+	const Shop__ListItemsInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * POST /items (createItem)
@@ -57,9 +75,14 @@ int shop_client_list_items_async(axr_client_t *c, struct event_base *base, const
  */
 int shop_client_create_item(axr_client_t *c, const Shop__Item *body, const Shop__CreateItemInput *opts,
 	Shop__Item **out, axr_arena_t *arena, axr_client_error_t *err);
+int shop_client_create_item_ex(axr_client_t *c, const Shop__Item *body, const Shop__CreateItemInput *opts,
+	const axr_client_call_opts_t *call, Shop__Item **out, axr_arena_t *arena, axr_client_error_t *err);
 int shop_client_create_item_async(axr_client_t *c, struct event_base *base, const Shop__Item *body,
 	const Shop__CreateItemInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud);
+int shop_client_create_item_async_ex(axr_client_t *c, struct event_base *base, const Shop__Item *body,
+	const Shop__CreateItemInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * DELETE /items (deleteAllItems)
@@ -68,18 +91,28 @@ int shop_client_create_item_async(axr_client_t *c, struct event_base *base, cons
  */
 int shop_client_delete_all_items(axr_client_t *c, const Shop__DeleteAllItemsInput *opts, axr_arena_t *arena,
 	axr_client_error_t *err);
+int shop_client_delete_all_items_ex(axr_client_t *c, const Shop__DeleteAllItemsInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err);
 int shop_client_delete_all_items_async(axr_client_t *c, struct event_base *base,
 	const Shop__DeleteAllItemsInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud);
+int shop_client_delete_all_items_async_ex(axr_client_t *c, struct event_base *base,
+	const Shop__DeleteAllItemsInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * HEAD /items (countItems)
  * opts: Shop__CountItemsInput {}
- * out: none, status 200
+ * out: none, status 200; total: X-Total-Count (async: set before cb runs)
  */
-int shop_client_count_items(axr_client_t *c, const Shop__CountItemsInput *opts, axr_arena_t *arena,
-	axr_client_error_t *err);
+int shop_client_count_items(axr_client_t *c, const Shop__CountItemsInput *opts, int64_t *total,
+	axr_arena_t *arena, axr_client_error_t *err);
+int shop_client_count_items_ex(axr_client_t *c, const Shop__CountItemsInput *opts,
+	const axr_client_call_opts_t *call, int64_t *total, axr_arena_t *arena, axr_client_error_t *err);
 int shop_client_count_items_async(axr_client_t *c, struct event_base *base, const Shop__CountItemsInput *opts,
+	int64_t *total, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud);
+int shop_client_count_items_async_ex(axr_client_t *c, struct event_base *base,
+	const Shop__CountItemsInput *opts, const axr_client_call_opts_t *call, int64_t *total,
 	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
@@ -89,9 +122,14 @@ int shop_client_count_items_async(axr_client_t *c, struct event_base *base, cons
  */
 int shop_client_get_item(axr_client_t *c, const char *id, const Shop__GetItemInput *opts, Shop__Item **out,
 	axr_arena_t *arena, axr_client_error_t *err);
+int shop_client_get_item_ex(axr_client_t *c, const char *id, const Shop__GetItemInput *opts,
+	const axr_client_call_opts_t *call, Shop__Item **out, axr_arena_t *arena, axr_client_error_t *err);
 int shop_client_get_item_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Shop__GetItemInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud);
+int shop_client_get_item_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Shop__GetItemInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * PUT /items/{id} (updateItem)
@@ -100,9 +138,15 @@ int shop_client_get_item_async(axr_client_t *c, struct event_base *base, const c
  */
 int shop_client_update_item(axr_client_t *c, const char *id, const Shop__Item *body,
 	const Shop__UpdateItemInput *opts, Shop__Item **out, axr_arena_t *arena, axr_client_error_t *err);
+int shop_client_update_item_ex(axr_client_t *c, const char *id, const Shop__Item *body,
+	const Shop__UpdateItemInput *opts, const axr_client_call_opts_t *call, Shop__Item **out,
+	axr_arena_t *arena, axr_client_error_t *err);
 int shop_client_update_item_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Shop__Item *body, const Shop__UpdateItemInput *opts, axr_arena_t *arena,
 	axr_client_error_t *err, axr_client_cb cb, void *ud);
+int shop_client_update_item_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Shop__Item *body, const Shop__UpdateItemInput *opts, const axr_client_call_opts_t *call,
+	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * DELETE /items/{id} (deleteItem)
@@ -111,9 +155,14 @@ int shop_client_update_item_async(axr_client_t *c, struct event_base *base, cons
  */
 int shop_client_delete_item(axr_client_t *c, const char *id, const Shop__DeleteItemInput *opts,
 	axr_arena_t *arena, axr_client_error_t *err);
+int shop_client_delete_item_ex(axr_client_t *c, const char *id, const Shop__DeleteItemInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err);
 int shop_client_delete_item_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Shop__DeleteItemInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud);
+int shop_client_delete_item_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Shop__DeleteItemInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * GET /items/{id}/reviews (listReviews)
@@ -122,9 +171,15 @@ int shop_client_delete_item_async(axr_client_t *c, struct event_base *base, cons
  */
 int shop_client_list_reviews(axr_client_t *c, const char *id, const Shop__ListReviewsInput *opts,
 	Shop__ListReviewsResponse **out, axr_arena_t *arena, axr_client_error_t *err);
+int shop_client_list_reviews_ex(axr_client_t *c, const char *id, const Shop__ListReviewsInput *opts,
+	const axr_client_call_opts_t *call, Shop__ListReviewsResponse **out, axr_arena_t *arena,
+	axr_client_error_t *err);
 int shop_client_list_reviews_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Shop__ListReviewsInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud);
+int shop_client_list_reviews_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Shop__ListReviewsInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * POST /items/{id}/reviews (addReview)
@@ -133,9 +188,15 @@ int shop_client_list_reviews_async(axr_client_t *c, struct event_base *base, con
  */
 int shop_client_add_review(axr_client_t *c, const char *id, const Shop__AddReviewBody *body,
 	const Shop__AddReviewInput *opts, axr_arena_t *arena, axr_client_error_t *err);
+int shop_client_add_review_ex(axr_client_t *c, const char *id, const Shop__AddReviewBody *body,
+	const Shop__AddReviewInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err);
 int shop_client_add_review_async(axr_client_t *c, struct event_base *base, const char *id,
 	const Shop__AddReviewBody *body, const Shop__AddReviewInput *opts, axr_arena_t *arena,
 	axr_client_error_t *err, axr_client_cb cb, void *ud);
+int shop_client_add_review_async_ex(axr_client_t *c, struct event_base *base, const char *id,
+	const Shop__AddReviewBody *body, const Shop__AddReviewInput *opts, const axr_client_call_opts_t *call,
+	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * GET /legacy/{code} (LegacyRoute.lookup)
@@ -145,9 +206,15 @@ int shop_client_add_review_async(axr_client_t *c, struct event_base *base, const
 int shop_client_legacy_route_lookup(axr_client_t *c, const char *code,
 	const Shop__LegacyRouteLookupInput *opts, Shop__JsonValue **out, axr_arena_t *arena,
 	axr_client_error_t *err);
+int shop_client_legacy_route_lookup_ex(axr_client_t *c, const char *code,
+	const Shop__LegacyRouteLookupInput *opts, const axr_client_call_opts_t *call, Shop__JsonValue **out,
+	axr_arena_t *arena, axr_client_error_t *err);
 int shop_client_legacy_route_lookup_async(axr_client_t *c, struct event_base *base, const char *code,
 	const Shop__LegacyRouteLookupInput *opts, axr_arena_t *arena, axr_client_error_t *err,
 	axr_client_cb cb, void *ud);
+int shop_client_legacy_route_lookup_async_ex(axr_client_t *c, struct event_base *base, const char *code,
+	const Shop__LegacyRouteLookupInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * POST /orders (placeOrder)
@@ -157,9 +224,14 @@ int shop_client_legacy_route_lookup_async(axr_client_t *c, struct event_base *ba
  */
 int shop_client_place_order(axr_client_t *c, const Shop__Order *body, const Shop__PlaceOrderInput *opts,
 	Shop__Order **out, axr_arena_t *arena, axr_client_error_t *err);
+int shop_client_place_order_ex(axr_client_t *c, const Shop__Order *body, const Shop__PlaceOrderInput *opts,
+	const axr_client_call_opts_t *call, Shop__Order **out, axr_arena_t *arena, axr_client_error_t *err);
 int shop_client_place_order_async(axr_client_t *c, struct event_base *base, const Shop__Order *body,
 	const Shop__PlaceOrderInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud);
+int shop_client_place_order_async_ex(axr_client_t *c, struct event_base *base, const Shop__Order *body,
+	const Shop__PlaceOrderInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * POST /pets (adoptPet)
@@ -168,19 +240,30 @@ int shop_client_place_order_async(axr_client_t *c, struct event_base *base, cons
  */
 int shop_client_adopt_pet(axr_client_t *c, const char *body, const Shop__AdoptPetInput *opts,
 	Shop__JsonValue **out, axr_arena_t *arena, axr_client_error_t *err);
+int shop_client_adopt_pet_ex(axr_client_t *c, const char *body, const Shop__AdoptPetInput *opts,
+	const axr_client_call_opts_t *call, Shop__JsonValue **out, axr_arena_t *arena,
+	axr_client_error_t *err);
 int shop_client_adopt_pet_async(axr_client_t *c, struct event_base *base, const char *body,
 	const Shop__AdoptPetInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud);
+int shop_client_adopt_pet_async_ex(axr_client_t *c, struct event_base *base, const char *body,
+	const Shop__AdoptPetInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 /*
  * HEAD /ping (ping)
  * opts: Shop__PingInput {}
- * out: none, status 204
+ * out: none, status 204; total: X-Total-Count (async: set before cb runs)
  */
-int shop_client_ping(axr_client_t *c, const Shop__PingInput *opts, axr_arena_t *arena,
+int shop_client_ping(axr_client_t *c, const Shop__PingInput *opts, int64_t *total, axr_arena_t *arena,
 	axr_client_error_t *err);
+int shop_client_ping_ex(axr_client_t *c, const Shop__PingInput *opts, const axr_client_call_opts_t *call,
+	int64_t *total, axr_arena_t *arena, axr_client_error_t *err);
 int shop_client_ping_async(axr_client_t *c, struct event_base *base, const Shop__PingInput *opts,
-	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud);
+	int64_t *total, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud);
+int shop_client_ping_async_ex(axr_client_t *c, struct event_base *base, const Shop__PingInput *opts,
+	const axr_client_call_opts_t *call, int64_t *total, axr_arena_t *arena, axr_client_error_t *err,
+	axr_client_cb cb, void *ud);
 
 /*
  * GET /search (search)
@@ -189,8 +272,13 @@ int shop_client_ping_async(axr_client_t *c, struct event_base *base, const Shop_
  */
 int shop_client_search(axr_client_t *c, const Shop__SearchInput *opts, Shop__SearchResponse **out,
 	axr_arena_t *arena, axr_client_error_t *err);
+int shop_client_search_ex(axr_client_t *c, const Shop__SearchInput *opts, const axr_client_call_opts_t *call,
+	Shop__SearchResponse **out, axr_arena_t *arena, axr_client_error_t *err);
 int shop_client_search_async(axr_client_t *c, struct event_base *base, const Shop__SearchInput *opts,
 	axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb, void *ud);
+int shop_client_search_async_ex(axr_client_t *c, struct event_base *base, const Shop__SearchInput *opts,
+	const axr_client_call_opts_t *call, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
+	void *ud);
 
 /*
  * GET /stock/{sku} (getStock)
@@ -199,8 +287,14 @@ int shop_client_search_async(axr_client_t *c, struct event_base *base, const Sho
  */
 int shop_client_get_stock(axr_client_t *c, const char *sku, const Shop__GetStockInput *opts,
 	Shop__JsonValue **out, axr_arena_t *arena, axr_client_error_t *err);
+int shop_client_get_stock_ex(axr_client_t *c, const char *sku, const Shop__GetStockInput *opts,
+	const axr_client_call_opts_t *call, Shop__JsonValue **out, axr_arena_t *arena,
+	axr_client_error_t *err);
 int shop_client_get_stock_async(axr_client_t *c, struct event_base *base, const char *sku,
 	const Shop__GetStockInput *opts, axr_arena_t *arena, axr_client_error_t *err, axr_client_cb cb,
 	void *ud);
+int shop_client_get_stock_async_ex(axr_client_t *c, struct event_base *base, const char *sku,
+	const Shop__GetStockInput *opts, const axr_client_call_opts_t *call, axr_arena_t *arena,
+	axr_client_error_t *err, axr_client_cb cb, void *ud);
 
 #endif

@@ -72,14 +72,19 @@ static inline const char *it_env(const char *name)
 	return v;
 }
 
-/* "status CODE: message" of a failed call (a static buffer: use at once). */
+/* "status CODE: message" of a failed call. The text lives in one of IT_ERR_RING
+ * static buffers used in turn: up to that many it_err() results may appear in one
+ * printf; use them at once (not thread-safe). */
+#define IT_ERR_RING 4
 static inline const char *it_err(int rc, const axr_client_error_t *err)
 {
-	static char s[512];
+	static char ring[IT_ERR_RING][512];
+	static unsigned next;
+	char *s = ring[next++ % IT_ERR_RING];
 	if (!err || err->kind == AXR_CLIENT_ERR_NONE)
-		snprintf(s, sizeof s, "rc %s (%d)", axr_errname(rc), rc);
+		snprintf(s, sizeof ring[0], "rc %s (%d)", axr_errname(rc), rc);
 	else
-		snprintf(s, sizeof s, "rc %s, status %d, code %s: %s%s%s", axr_errname(rc), err->status,
+		snprintf(s, sizeof ring[0], "rc %s, status %d, code %s: %s%s%s", axr_errname(rc), err->status,
 		         err->code ? err->code : "-", err->message ? err->message : "-",
 		         err->n_errors ? " at " : "", err->n_errors ? err->errors[0].path : "");
 	return s;

@@ -110,7 +110,8 @@ while read -r line; do
 	     # transfer coding with its HTML 501 page (errors.conf has no error_page 501), and a
 	     # request line it cannot parse with an HTML 500 ("empty URI in redirect to named
 	     # location @axr_400"). The service never sees either request (checked below).
-	     echo "# gateway answers $name with an HTML $s (nginx.conf/errors.conf defect)"
+	     [ "$(header Content-Type)" = application/json ] ||
+		echo "# gateway answers $name with an HTML $s (nginx.conf/errors.conf defect)"
 	     want "responses" "$(statuses)" "$s"
 	     want_closed ;;
 	200) # nginx parsed the probe leniently (bare LF, chunk-size BWS...) and re-framed it; the

@@ -33,6 +33,7 @@
  *                websocket guest (admin, both approvals: executes at once, pushes an event)
  *   guestbook    create, read, update (with its version), list (limit 10), delete
  *   matchmaking  a 1v1 ticket, read it, cancel it (409 when the matcher took it first)
+ *   example      GET /example/status, POST /echo (the answer must hold the body sent)
  * and one thread holds AXR_SOAK_SOCKETS websockets on /v1/notifications (guests of device
  * log-ins), answers pings, reads the pushed events, and every 20 s closes and reopens 4 of them.
  *
@@ -57,6 +58,8 @@ enum {
 	OP_TICKET_CREATE,
 	OP_TICKET_GET,
 	OP_TICKET_CANCEL,
+	OP_EXAMPLE_STATUS,
+	OP_EXAMPLE_ECHO,
 	OP_COUNT
 };
 
@@ -65,6 +68,7 @@ static const char *const op_names[OP_COUNT] = {
 	"account users/me",  "achievement progress",     "economy mint",          "economy transfer",
 	"guestbook create",  "guestbook read",           "guestbook update",      "guestbook list",
 	"guestbook delete",  "matchmaking ticket",       "matchmaking read",      "matchmaking cancel",
+	"example status",    "example echo",
 };
 
 typedef struct op_count {
@@ -331,6 +335,36 @@ static void matchmaking_round(worker_t *w, axr_arena_t *a)
 	CALL(OP_TICKET_CANCEL, 409, matchmaking_client_cancel_ticket(w->user, t->uid, NULL, NULL, a, &err));
 }
 
+/* A raw request (the example service has no generated client): 0 for a 2xx whose body holds
+ * `want` (NULL: any), else an error in `err` as a typed call gives. */
+static int raw(axr_client_t *c, int method, const char *target, const char *body, const char *want,
+               axr_arena_t *a, axr_client_error_t *err)
+{
+	axr_client_request_t req = {.method = method, .target = target, .body = body,
+	                            .body_len = body ? strlen(body) : 0, .anonymous = true};
+	axr_client_response_t resp = {0};
+	int rc = axr_client_send(c, &req, NULL, a, &resp, err);
+	if (rc != 0)
+		return rc;
+	if (resp.status >= 300)
+		return axr_client_error_from_response(&resp, a, err);
+	if (want && !strstr(resp.body, want)) {
+		*err = (axr_client_error_t){.rc = AXR_EPARSE, .kind = AXR_CLIENT_ERR_LOCAL, .code = "BODY",
+		                            .message = "the echo is not the body sent"};
+		return AXR_EPARSE;
+	}
+	return 0;
+}
+
+static void example_round(worker_t *w, axr_arena_t *a)
+{
+	axr_client_error_t err = {0};
+	char body[96];
+	snprintf(body, sizeof body, "{\"soak\":\"w%d-r%lu\"}", w->id, w->rounds);
+	CALL(OP_EXAMPLE_STATUS, 0, raw(w->anon, AXR_HTTP_GET, "/example/status", NULL, "\"name\"", a, &err));
+	CALL(OP_EXAMPLE_ECHO, 0, raw(w->anon, AXR_HTTP_POST, "/echo", body, body, a, &err));
+}
+
 static void *worker_main(void *arg)
 {
 	worker_t *w = arg;
@@ -346,6 +380,7 @@ static void *worker_main(void *arg)
 			economy_round(w, a);
 			guestbook_round(w, a);
 			matchmaking_round(w, a);
+			example_round(w, a);
 		}
 		axr_arena_free(a);
 		w->rounds++;

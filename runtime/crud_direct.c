@@ -55,7 +55,7 @@ struct axr__direct {
 	int connect_rc;
 	char connect_msg[256];
 	struct event *connected_ev;
-	struct event *timer_ev;  /* reconnect backoff, and the io timeout watch */
+	struct event *timer_ev;  /* the io timeout watch, while anything is in flight */
 	struct event *sync_ev;   /* ends the pipeline segment after this loop turn */
 	int sync_due;            /* statements sent since the last Sync */
 	int64_t retry_at_ms;     /* no attempt before this */
@@ -127,6 +127,12 @@ static void axr__ditem_release(axr__direct_t *d, axr__ditem_t *it)
 	d->free_items = it;
 }
 
+static void axr__direct_arm_timer(axr__direct_t *d, long ms)
+{
+	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
+	evtimer_add(d->timer_ev, &tv);
+}
+
 static void axr__ditem_push(axr__direct_t *d, axr__ditem_t *it)
 {
 	it->next = NULL;
@@ -135,6 +141,8 @@ static void axr__ditem_push(axr__direct_t *d, axr__ditem_t *it)
 		d->tail->next = it;
 	else
 		d->head = it;
+	if (!evtimer_pending(d->timer_ev, NULL))
+		axr__direct_arm_timer(d, 1000); /* watches the io timeout while anything is in flight */
 	d->tail = it;
 	if (it->kind == AXR__DITEM_QUERY)
 		d->pending++;
@@ -187,12 +195,6 @@ static void axr__direct_answer_failure(axr_request_t *req, const axr__crud_get_t
 }
 
 /* ---- the connection ----------------------------------------------------------- */
-
-static void axr__direct_arm_timer(axr__direct_t *d, long ms)
-{
-	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
-	evtimer_add(d->timer_ev, &tv);
-}
 
 /* Drops the connection; every request in flight goes to the workers, or,
  * when the connection timed out (`timed_out`), is answered as a worker
@@ -428,7 +430,8 @@ static void axr__direct_connect(axr__direct_t *d)
 }
 
 /* Every second while statements are in flight: one without an answer
- * for io_timeout_ms drops the connection (db.c does the same). */
+ * for io_timeout_ms drops the connection (db.c does the same) and its
+ * requests are answered as a worker answers a timeout. */
 static void axr__direct_on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	axr__direct_t *d = arg;
@@ -436,7 +439,8 @@ static void axr__direct_on_timer(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (d->conn != NULL && d->head != NULL && axr__db_now_ms() - d->head->sent_ms > d->io_timeout_ms)
 		axr__direct_drop(d, "no answer from the database within io_timeout_ms", 1);
-	axr__direct_arm_timer(d, 1000);
+	if (d->head != NULL)
+		axr__direct_arm_timer(d, 1000); /* an idle thread is not woken */
 }
 
 axr__direct_t *axr__crud_direct_new(struct event_base *base, const char *url, const axr_db_options_t *opt)
@@ -466,7 +470,6 @@ axr__direct_t *axr__crud_direct_new(struct event_base *base, const char *url, co
 		axr__crud_direct_free(d);
 		return NULL;
 	}
-	axr__direct_arm_timer(d, 1000);
 	return d;
 }
 

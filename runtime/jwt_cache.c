@@ -237,7 +237,7 @@ static int axr__lookup(axr__shard_t *s, uint64_t hash, const char *token, size_t
 
 /* Inserts `e` (owned by the shard afterwards). Entries dropped to make
  * room come back through *dead, chained, for freeing outside the lock. */
-static void axr__insert(axr__shard_t *s, axr__centry_t *e, axr__centry_t **dead)
+static void axr__insert(axr__shard_t *s, axr__centry_t *e, int64_t now, axr__centry_t **dead)
 {
 	axr__centry_t *old, **bucket;
 
@@ -245,6 +245,15 @@ static void axr__insert(axr__shard_t *s, axr__centry_t *e, axr__centry_t **dead)
 	old = axr__shard_find(s, e->hash, e->token, e->token_len);
 	if (old != NULL) { /* another thread verified the same token first */
 		axr__shard_remove(s, old);
+		old->chain = *dead;
+		*dead = old;
+	}
+	/* Expired entries at the cold end go first, so that tokens nobody
+	 * presents again do not hold memory until the shard is full. */
+	while (s->tail != NULL && now >= s->tail->exp) {
+		old = s->tail;
+		axr__shard_remove(s, old);
+		s->expired++;
 		old->chain = *dead;
 		*dead = old;
 	}
@@ -355,7 +364,7 @@ int axr_jwt_cache_verify_at(axr_jwt_cache_t *c, const char *token, size_t len, i
 		goto done;
 	if (axr__centry_new(hash, token, len, &verified, &e) != 0)
 		goto done; /* the token is fine; it just is not cached */
-	axr__insert(s, e, &dead);
+	axr__insert(s, e, now, &dead);
 	axr__centry_free_list(dead);
 done:
 	axr_arena_free(scratch);

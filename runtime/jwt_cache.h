@@ -14,15 +14,18 @@
  * with it, so a token accepted for one audience can never be a hit for
  * another). Entries hold a copy of the exact token bytes (a hit needs all
  * of them to match; a keyed SipHash of them only picks the shard and the
- * bucket), a copy of the verified claims, and live until the token's `exp` (never
- * beyond it, and without the leeway: after `exp` the token goes through the
- * full verification again, which applies the leeway). Only tokens that
+ * bucket; ~0.7 KB for a platform access token), a copy of the verified
+ * claims, and live until the token's `exp` (never beyond it, and without
+ * the leeway: after `exp` the token goes through the full verification
+ * again, which applies the leeway). Only tokens that
  * verified are stored; a rejected token costs a full verification each time.
  *
  * The cache is split into shards, each with its own mutex, hash table and
  * LRU list; a token's shard comes from its hash, so threads rarely contend.
- * When a shard is full its least recently used entry is evicted. The total
- * number of entries never exceeds the configured capacity.
+ * Storing a token first drops the expired entries at the cold end of its
+ * shard's LRU list; when the shard is still full its least recently used
+ * entry is evicted. The total number of entries never exceeds the
+ * configured capacity.
  */
 
 #define AXR_JWT_CACHE_DEFAULT_CAPACITY 10000

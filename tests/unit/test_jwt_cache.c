@@ -232,6 +232,28 @@ static void test_entry_expires_at_exp_and_never_later(void **state)
 	axr_jwt_cache_free(c);
 }
 
+static void test_expired_entries_at_the_cold_end_go_when_a_token_is_stored(void **state)
+{
+	axr_jwt_cache_t *c = cache_of(16, 1);
+	char *old1 = token("user-1", NOW + 100), *old2 = token("user-2", NOW + 200);
+	char *fresh = token("user-3", NOW + 900);
+
+	(void)state;
+	assert_int_equal(verify(c, old1, NOW, NULL), 0);
+	assert_int_equal(verify(c, old2, NOW, NULL), 0);
+	assert_int_equal(stats(c).entries, 2);
+	/* At NOW + 150 only old1 has expired: storing another token drops it
+	 * and keeps old2, although the shard is far from full. */
+	assert_int_equal(verify(c, fresh, NOW + 150, NULL), 0);
+	if (stats(c).entries != 2)
+		print_error("entries %zu, want 2 (old2 and fresh)\n", stats(c).entries);
+	assert_int_equal(stats(c).entries, 2);
+	assert_int_equal(stats(c).expired, 1);
+	assert_int_equal(verify(c, old2, NOW + 150, NULL), 0);
+	assert_int_equal(stats(c).hits, 1);
+	axr_jwt_cache_free(c);
+}
+
 static void test_least_recently_used_entry_is_evicted(void **state)
 {
 	axr_jwt_cache_t *c = cache_of(2, 1);
@@ -375,6 +397,7 @@ int main(void)
 		cmocka_unit_test(test_a_hit_needs_every_byte_of_the_cached_token),
 		cmocka_unit_test(test_rejected_tokens_are_never_cached),
 		cmocka_unit_test(test_entry_expires_at_exp_and_never_later),
+		cmocka_unit_test(test_expired_entries_at_the_cold_end_go_when_a_token_is_stored),
 		cmocka_unit_test(test_least_recently_used_entry_is_evicted),
 		cmocka_unit_test(test_entries_never_exceed_capacity),
 		cmocka_unit_test(test_config_is_checked_and_small_capacities_lower_the_shards),

@@ -22,6 +22,12 @@
  * A user in the audience always has its user channel (every authenticated
  * connection joins it), so it gets the event there and only there; a user
  * outside it gets a public event through WATCH and never a private one.
+ *
+ * Readiness: a topic is `confirmed` once redis answered its SUBSCRIBE on
+ * this thread's subscriber (axr_redis_sub_on_subscribed); members that
+ * joined before are told then (notif_session_confirmed: READY, WATCH
+ * answers), members joining later are live at once. A lost subscriber
+ * connection unconfirms every topic until the re-SUBSCRIBEs are answered.
  */
 
 typedef struct notif_topic {
@@ -30,6 +36,7 @@ typedef struct notif_topic {
 	size_t id_len;
 	notif_member_t *members;
 	size_t count;
+	bool confirmed;      /* redis answered this thread's SUBSCRIBE (see above) */
 	size_t channel_len;
 	char channel[];      /* NUL-terminated */
 } notif_topic_t;
@@ -107,6 +114,40 @@ done:
 	axr_bus_message_clear(&msg);
 }
 
+/* Redis confirmed `channel` on this thread: tell the members waiting for it. */
+static void notif_hub_on_subscribed(const char *channel, size_t len, void *ctx)
+{
+	notif_hub_t *hub = ctx;
+	notif_topic_t *topic = notif_map_get(&hub->topics, channel, len);
+	if (topic == NULL || topic->confirmed)
+		return;
+	topic->confirmed = true;
+	/* Sessions close from the loop (axr_upconn_close), never under us. */
+	for (notif_member_t *mb = topic->members; mb; mb = mb->next) {
+		if (!mb->waiting)
+			continue;
+		mb->waiting = false;
+		notif_session_confirmed(mb->session, mb);
+	}
+}
+
+static void notif_topic_unconfirm(const char *key, size_t len, void *value, void *ctx)
+{
+	notif_topic_t *topic = value;
+	(void)key;
+	(void)len;
+	(void)ctx;
+	topic->confirmed = false;
+}
+
+/* The subscriber lost redis: nothing is subscribed until it says so again. */
+static void notif_hub_on_state(bool connected, void *ctx)
+{
+	notif_hub_t *hub = ctx;
+	if (!connected)
+		notif_map_each(&hub->topics, notif_topic_unconfirm, NULL);
+}
+
 void notif_hub_thread_init(struct event_base *base, int index)
 {
 	notif_hub_t *hub = calloc(1, sizeof *hub);
@@ -118,8 +159,12 @@ void notif_hub_thread_init(struct event_base *base, int index)
 	const char *url = notif.runtime->redis_url;
 	if (url && *url) {
 		hub->sub = axr_redis_sub_new(base, url, NULL, notif_hub_on_message, hub);
-		if (hub->sub == NULL)
+		if (hub->sub == NULL) {
 			axr_log_error("I/O thread %d: cannot create its redis subscriber; no events there", index);
+		} else {
+			axr_redis_sub_on_state(hub->sub, notif_hub_on_state);
+			axr_redis_sub_on_subscribed(hub->sub, notif_hub_on_subscribed);
+		}
 	}
 	notif_thread_hub = hub;
 }
@@ -173,6 +218,7 @@ int notif_hub_join(notif_hub_t *hub, notif_member_t *member, notif_session_t *se
 	}
 	member->session = session;
 	member->topic = topic;
+	member->waiting = hub->sub != NULL && !topic->confirmed;
 	member->prev = NULL;
 	member->next = topic->members;
 	if (topic->members)
@@ -195,6 +241,7 @@ void notif_hub_leave(notif_hub_t *hub, notif_member_t *member)
 		member->next->prev = member->prev;
 	member->topic = NULL;
 	member->prev = member->next = NULL;
+	member->waiting = false;
 	if (--topic->count > 0)
 		return;
 	notif_map_remove(&hub->topics, topic->channel, topic->channel_len);

@@ -73,6 +73,9 @@ typedef struct notif_member {
 	struct notif_topic *topic;
 	struct notif_member *prev, *next; /* in the topic's list */
 	struct notif_member *watch_next;  /* in the session's WATCH list */
+	struct notif_ack *acks;           /* WATCH answers waiting for the channel (session.c) */
+	bool waiting;                     /* joined before the channel was confirmed subscribed;
+	                                   * notif_session_confirmed() follows */
 } notif_member_t;
 
 /* Creates the hub of the I/O thread running `base` (its redis subscriber
@@ -84,7 +87,10 @@ void notif_hub_thread_fini(void);
 notif_hub_t *notif_hub_current(void);
 
 /* Adds `member` (of `session`) to channel kind/id, subscribing the thread's
- * subscriber on the first member. 0, AXR_EINVAL (bad id) or AXR_ENOMEM. */
+ * subscriber on the first member. 0, AXR_EINVAL (bad id) or AXR_ENOMEM.
+ * member->waiting is false when the channel is live already (redis
+ * confirmed it on this thread, or the thread has no subscriber: nothing can
+ * be missed), else true until the hub calls notif_session_confirmed(). */
 int notif_hub_join(notif_hub_t *hub, notif_member_t *member, notif_session_t *session,
                    axr_bus_channel_kind_t kind, const char *id);
 /* Removes it; unsubscribes with the last member. No-op if not joined. */
@@ -107,6 +113,10 @@ const char *notif_session_user(const notif_session_t *s);
  * is open; closes it with 1013 when its send queue would exceed the bound.
  * Returns true when queued. */
 bool notif_session_deliver(notif_session_t *s, const uint8_t *frame, size_t len);
+
+/* The hub: redis confirmed the channel of `member` (which was waiting), so
+ * events on it reach the session from now on. */
+void notif_session_confirmed(notif_session_t *s, notif_member_t *member);
 
 /* ---- presence (presence.c) -------------------------------------------------------- */
 

@@ -24,7 +24,21 @@
  * in OPEN (an unanswered ping by the next tick drops the peer), the wait for
  * the peer's close in CLOSING. DONE means axr_upconn_close() was called;
  * the runtime's on_close frees the session.
+ *
+ * READY: once the user channel joined at login is confirmed subscribed on
+ * this thread (at once when it already was, or without redis configured),
+ * the session sends {"type":"READY","userUid":..} (after LOGIN_RESPONSE
+ * for a LOGIN). A WATCH is answered the same way: when its object channel
+ * is confirmed. Events published after READY (or a WATCH_RESPONSE) reach
+ * the client.
  */
+
+/* A WATCH answer waiting for its channel's confirmation. */
+struct notif_ack {
+	struct notif_ack *next;
+	bool has_id;
+	char id[]; /* the request's id, NUL-terminated */
+};
 
 enum notif_state { NOTIF_AUTH_WAIT, NOTIF_OPEN, NOTIF_CLOSING, NOTIF_DONE };
 
@@ -42,6 +56,7 @@ struct notif_session {
 	notif_member_t user_member;
 	notif_member_t *watches;
 	size_t nwatches;
+	size_t nacks;           /* WATCH answers waiting, over all watches */
 };
 
 static atomic_long notif_open_sessions;
@@ -148,6 +163,40 @@ bool notif_session_deliver(notif_session_t *s, const uint8_t *frame, size_t len)
 	return notif_send(s, frame, len);
 }
 
+/* {"type":"READY","userUid":".."}: the user channel is subscribed. */
+static void notif_send_ready(notif_session_t *s)
+{
+	axr_buf_t b = AXR_BUF_INIT;
+	axr_buf_puts(&b, "{\"type\":\"READY\",\"userUid\":");
+	axr_buf_json_string(&b, s->user, strlen(s->user));
+	axr_buf_putc(&b, '}');
+	if (axr_buf_ok(&b) && s->state == NOTIF_OPEN)
+		notif_send_text(s, b.data, b.len);
+	axr_buf_free(&b);
+}
+
+/* Answers the WATCHes waiting on `m` (success: the channel is confirmed, or
+ * an UNWATCH came first), or drops them (`send` false: the session ends). */
+static void notif_acks_flush(notif_session_t *s, notif_member_t *m, bool send)
+{
+	while (m->acks) {
+		struct notif_ack *a = m->acks;
+		m->acks = a->next;
+		s->nacks--;
+		if (send && s->state == NOTIF_OPEN)
+			notif_reply(s, a->has_id ? a->id : NULL, "WATCH_RESPONSE", NULL);
+		free(a);
+	}
+}
+
+void notif_session_confirmed(notif_session_t *s, notif_member_t *member)
+{
+	if (member == &s->user_member)
+		notif_send_ready(s);
+	else
+		notif_acks_flush(s, member, true);
+}
+
 const char *notif_session_user(const notif_session_t *s)
 {
 	return s->user;
@@ -215,6 +264,8 @@ static void notif_on_login(notif_session_t *s, const char *id, json_object *data
 		return;
 	}
 	notif_reply(s, id, "LOGIN_RESPONSE", NULL);
+	if (!s->user_member.waiting)
+		notif_send_ready(s);
 }
 
 /* ---- WATCH / UNWATCH ------------------------------------------------------------- */
@@ -229,6 +280,26 @@ static notif_member_t **notif_find_watch(notif_session_t *s, const char *uid)
 			return p;
 	}
 	return NULL;
+}
+
+/* Answers a WATCH of `m` now when its channel is live, else once it is
+ * confirmed (the caller checked nacks against the bound). */
+static void notif_watch_answer(notif_session_t *s, notif_member_t *m, const char *id)
+{
+	size_t n = id ? strlen(id) : 0;
+	struct notif_ack *a = m->waiting ? malloc(sizeof *a + n + 1) : NULL;
+	if (a == NULL) { /* live (or out of memory: answer now rather than never) */
+		notif_reply(s, id, "WATCH_RESPONSE", NULL);
+		return;
+	}
+	a->next = NULL;
+	a->has_id = id != NULL;
+	memcpy(a->id, id ? id : "", n + 1);
+	struct notif_ack **p = &m->acks;
+	while (*p)
+		p = &(*p)->next;
+	*p = a;
+	s->nacks++;
 }
 
 static void notif_on_watch(notif_session_t *s, const char *id, json_object *data, bool watch)
@@ -248,18 +319,23 @@ static void notif_on_watch(notif_session_t *s, const char *id, json_object *data
 		}
 		notif_member_t *m = *found;
 		*found = m->watch_next;
+		notif_acks_flush(s, m, true);
 		notif_hub_leave(s->hub, m);
 		free(m);
 		s->nwatches--;
 		notif_reply(s, id, type, NULL);
 		return;
 	}
-	if (found) {
-		notif_reply(s, id, type, NULL);
+	if (!found && s->nwatches >= (size_t)notif.cfg.max_watch) {
+		notif_reply(s, id, type, "too many watched objects");
 		return;
 	}
-	if (s->nwatches >= (size_t)notif.cfg.max_watch) {
-		notif_reply(s, id, type, "too many watched objects");
+	if (s->nacks >= (size_t)notif.cfg.max_watch) { /* repeated WATCHes while redis is away */
+		notif_reply(s, id, type, "too many WATCH answers waiting");
+		return;
+	}
+	if (found) {
+		notif_watch_answer(s, *found, id);
 		return;
 	}
 	notif_member_t *m = calloc(1, sizeof *m);
@@ -271,7 +347,7 @@ static void notif_on_watch(notif_session_t *s, const char *id, json_object *data
 	m->watch_next = s->watches;
 	s->watches = m;
 	s->nwatches++;
-	notif_reply(s, id, type, NULL);
+	notif_watch_answer(s, m, id);
 }
 
 /* ---- engine callbacks -------------------------------------------------------------- */
@@ -408,6 +484,8 @@ static void notif_on_open(axr_upconn_t *c, void *ctx)
 	} else if (s->user) {
 		if (notif_login(s) != 0)
 			notif_close(s, AXR_WS_CLOSE_INTERNAL_ERROR, "out of memory", false);
+		else if (!s->user_member.waiting)
+			notif_send_ready(s);
 	} else {
 		notif_arm(s, notif.cfg.login_timeout_ms);
 	}
@@ -432,6 +510,7 @@ static void notif_on_close(axr_upconn_t *c, void *ctx)
 	while (s->watches) {
 		notif_member_t *m = s->watches;
 		s->watches = m->watch_next;
+		notif_acks_flush(s, m, false);
 		notif_hub_leave(s->hub, m);
 		free(m);
 	}

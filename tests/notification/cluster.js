@@ -5,13 +5,19 @@
 //   NOTIF_R1_HTTP                http://127.0.0.1:PORT of replica 1 (metrics)
 //   NOTIF_R1_PID, NOTIF_R2_PID   their process ids (memory, SIGTERM)
 //   NOTIF_REDIS_RESTART          shell command that stops and starts redis on the same port
+//   NOTIF_REDIS_STOP, NOTIF_REDIS_START  the two halves of it
+//   NOTIF_R3_URL                 a replica without AXR_REDIS_URL
 //   + lib.js's NOTIF_TOOLS, NOTIF_KEY, NOTIF_OTHER_KEY, NOTIF_REDIS_URL
 // Replica 2 pings every second (AXR_WS_PING_INTERVAL=1s); replica 1 keeps the default.
 'use strict';
 
-const { execSync } = require('child_process');
+const { exec } = require('child_process');
+const { promisify } = require('util');
+
+// Runs a shell command without blocking node's loop (replica 2 drops a peer that misses 2 s of pings).
+const sh = (cmd) => promisify(exec)(cmd);
 const {
-  env, sleep, uid, mint, publish, connect, httpGet, rssKiB, runner, assert, eq,
+  env, sleep, uid, mint, publish, connect, httpGet, rssKiB, runner, assert, eq, isReady,
 } = require('./lib');
 
 const R1 = env('NOTIF_R1_URL');
@@ -35,7 +41,7 @@ test('same_user_on_two_replicas_gets_one_copy_per_connection', async () => {
   const clients = [];
   for (const url of [R1, R1, R1, R2, R2, R2]) clients.push(await connect(url, { token, via: 'login' }));
   const b = await connect(R2, { token: mint(uid('multi-b')), via: 'login' });
-  await sleep(150);
+  for (const c of clients.concat([b])) await c.ready();
   const obj = uid('obj-multi');
   assert(publish({ uid: obj, audience: [a] }), 'publish failed');
   for (const c of clients) await c.next(isEvent(obj), 1000);
@@ -82,11 +88,58 @@ test('slow_client_is_closed_1013_and_memory_stays_bounded', async () => {
   fast.close();
 }, 30000);
 
+// While the replica's subscriber has no redis, nothing is subscribed: a new
+// connection gets no READY and a WATCH no answer until redis is back and
+// the re-SUBSCRIBEs are confirmed; then both come and events flow.
+test('no_ready_while_redis_is_down_then_ready_when_it_returns', async () => {
+  const old = uid('down-old');
+  const co = await connect(R1, { token: mint(old), via: 'header' });
+  await co.ready();
+  await sh(env('NOTIF_REDIS_STOP'));
+  let started = false;
+  try {
+    await sleep(300); // the subscribers see their connections close
+    const a = uid('down');
+    const obj = uid('obj-down');
+    const c = await connect(R1, { token: mint(a), via: 'header' });
+    c.send({ id: 'w', type: 'WATCH', data: obj });
+    await sleep(1500);
+    eq(c.messages, [], 'frames while redis is down');
+    await sh(env('NOTIF_REDIS_START'));
+    started = true;
+    const t0 = Date.now();
+    eq(await c.ready(10000), { type: 'READY', userUid: a }, 'READY once redis is back');
+    const readyMs = Date.now() - t0;
+    eq(await c.next((m) => m.type === 'WATCH_RESPONSE', 10000), { id: 'w', type: 'WATCH_RESPONSE', success: true },
+      'WATCH_RESPONSE once redis is back');
+    console.log(`# redis down: no READY for 1.5 s; READY ${readyMs} ms after redis started again`);
+    const ev = uid('obj-down-ev');
+    assert(publish({ uid: ev, audience: [a] }), 'publish failed');
+    await c.next(isEvent(ev), 1000);
+    assert(publish({ uid: obj, audience: [old], public: true }), 'publish failed');
+    await c.next(isEvent(obj), 1000);
+    eq(co.messages.filter(isReady).length, 0, 'READY frames again at the connection that was ready before');
+    c.close();
+    co.close();
+  } finally {
+    if (!started) await sh(env('NOTIF_REDIS_START'));
+  }
+}, 30000);
+
+test('without_redis_ready_comes_at_once', async () => {
+  const a = uid('noredis');
+  const c = await connect(env('NOTIF_R3_URL'), { token: mint(a), via: 'header' });
+  eq(await c.ready(1000), { type: 'READY', userUid: a }, 'READY');
+  c.send({ id: 'w', type: 'WATCH', data: uid('obj-noredis') });
+  eq(await c.next(() => true, 1000), { id: 'w', type: 'WATCH_RESPONSE', success: true }, 'WATCH_RESPONSE');
+  c.close();
+});
+
 test('delivery_comes_back_by_itself_after_redis_restarts', async () => {
   const a = uid('restart');
   const c1 = await connect(R1, { token: mint(a), via: 'login' });
   const c2 = await connect(R2, { token: mint(a), via: 'login' });
-  execSync(env('NOTIF_REDIS_RESTART'), { stdio: 'ignore' });
+  await sh(env('NOTIF_REDIS_RESTART'));
   // Each replica's subscribers reconnect on their own backoff: publish until both deliver.
   const obj = uid('obj-restart');
   const t0 = Date.now();

@@ -22,6 +22,7 @@ const REDIS = env('NOTIF_REDIS_URL');
 const RUN = crypto.randomBytes(4).toString('hex'); // keeps ids of parallel runs apart
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const isReady = (m) => m.type === 'READY';
 const uid = (name) => `${name}-${RUN}`;
 
 // mint(user, ...extra mint_token arguments) -> a signed token for `user`.
@@ -96,6 +97,9 @@ class Client {
       this.waiters.push(w);
     });
   }
+
+  // Resolves with (and removes) the READY frame; rejects after `ms`.
+  ready(ms = 2000) { return this.next(isReady, ms); }
 
   // How many messages matching `pred` arrive (or are there) after waiting `ms`.
   async countAfter(pred, ms) {
@@ -222,6 +226,6 @@ function eq(got, want, what) {
 }
 
 module.exports = {
-  env, sleep, uid, mint, mintWith, publish, connect, frame, httpGet, rssKiB, runner, assert, eq,
+  env, sleep, uid, mint, mintWith, publish, connect, frame, httpGet, rssKiB, runner, assert, eq, isReady,
   KEY, OTHER_KEY, REDIS, RUN,
 };

@@ -1,8 +1,9 @@
 #!/bin/sh
 # notification.test.sh: the notification service end to end, driven by a websocket client that is
 # not ours (npm `ws`, from node): logins, delivery, isolation, WATCH, close codes, presence, directly
-# and through the nginx gateway; then two replicas on one redis, keepalive, a slow client, a redis
-# restart and a drain.
+# and through the nginx gateway; READY (the user channel subscribed) before events, WATCH answered once
+# its channel is; then two replicas on one redis, keepalive, a slow client, no READY while redis is down,
+# a replica without redis, a redis restart and a drain.
 #
 # Everything runs in a temp folder on free ports: a private redis (the suite restarts it), two
 # replicas of build/bin/axr-notification and nginx from scripts/gateway.sh render. Events come from
@@ -22,6 +23,7 @@ T=$(mktemp -d "${AXR_TEST_TMP:-${TMPDIR:-/tmp}}/axr-notification.XXXXXX") || exi
 failed=0
 r1_pid=
 r2_pid=
+r3_pid=
 
 ok() { echo "ok - $1"; }
 not_ok() {
@@ -30,8 +32,8 @@ not_ok() {
 }
 
 cleanup() {
-	for _p in $r1_pid $r2_pid; do kill -TERM "$_p" 2>/dev/null; done
-	for _p in $r1_pid $r2_pid; do wait "$_p" 2>/dev/null; done
+	for _p in $r1_pid $r2_pid $r3_pid; do kill -TERM "$_p" 2>/dev/null; done
+	for _p in $r1_pid $r2_pid $r3_pid; do wait "$_p" 2>/dev/null; done
 	sh "$STACK" nginx-stop "$T" >/dev/null 2>&1
 	sh "$STACK" redis-stop "$T/stack" >/dev/null 2>&1
 	rm -rf "$T"
@@ -85,11 +87,15 @@ start_replica() {
 
 R1_PORT=$(sh "$STACK" free-port)
 R2_PORT=$(sh "$STACK" free-port)
+R3_PORT=$(sh "$STACK" free-port)
 start_replica "$R1_PORT" "$T/r1.log"
 r1_pid=$started
 start_replica "$R2_PORT" "$T/r2.log" AXR_WS_PING_INTERVAL=1s
 r2_pid=$started
-for _p in "$R1_PORT" "$R2_PORT"; do
+# Replica 3 has no redis at all (AXR_REDIS_URL empty): READY at once.
+start_replica "$R3_PORT" "$T/r3.log" AXR_REDIS_URL=
+r3_pid=$started
+for _p in "$R1_PORT" "$R2_PORT" "$R3_PORT"; do
 	if ! wait_until 100 ready "$_p"; then
 		not_ok replicas_start "no /readyz on port $_p: $(tail -3 "$T/r1.log" "$T/r2.log")"
 		exit 1
@@ -128,6 +134,9 @@ fi
 NOTIF_R1_URL=ws://127.0.0.1:$R1_PORT/notifications NOTIF_R2_URL=ws://127.0.0.1:$R2_PORT/notifications \
 	NOTIF_R1_HTTP=http://127.0.0.1:$R1_PORT NOTIF_R1_PID=$r1_pid NOTIF_R2_PID=$r2_pid \
 	NOTIF_REDIS_RESTART="sh '$STACK' redis-stop '$T/stack' && sh '$STACK' redis-start '$T/stack' $REDIS_PORT" \
+	NOTIF_REDIS_STOP="sh '$STACK' redis-stop '$T/stack'" \
+	NOTIF_REDIS_START="sh '$STACK' redis-start '$T/stack' $REDIS_PORT" \
+	NOTIF_R3_URL=ws://127.0.0.1:$R3_PORT/notifications \
 	node_cases cluster.js
 
 # Replica 2 got SIGTERM in the drain case: it must exit 0 (a clean drain) on its own.

@@ -9,7 +9,7 @@
 'use strict';
 
 const {
-  env, sleep, uid, mint, mintWith, publish, connect, frame, httpGet, runner, assert, eq, OTHER_KEY,
+  env, sleep, uid, mint, mintWith, publish, connect, frame, httpGet, runner, assert, eq, isReady, OTHER_KEY,
 } = require('./lib');
 
 const URL = env('NOTIF_WS_URL');
@@ -38,7 +38,7 @@ async function deliveredWithin1s(client, user, obj) {
 test('login_with_authorization_header_then_event_arrives_within_1s', async () => {
   const a = uid('hdr');
   const c = await connect(URL, { token: mint(a), via: 'header' });
-  await sleep(100); // the subscription is made when the 101 is out; give redis a moment
+  eq(await c.ready(), { type: 'READY', userUid: a }, 'READY');
   const { m } = await deliveredWithin1s(c, a, uid('obj-hdr'));
   eq(Object.keys(m), ['type', 'action', 'data'], 'frame keys');
   eq(m.action, 'update', 'action');
@@ -48,7 +48,7 @@ test('login_with_authorization_header_then_event_arrives_within_1s', async () =>
 test('login_with_jwt_token_query_then_event_arrives_within_1s', async () => {
   const a = uid('query');
   const c = await connect(URL, { token: mint(a), via: 'query' });
-  await sleep(100);
+  eq(await c.ready(), { type: 'READY', userUid: a }, 'READY');
   await deliveredWithin1s(c, a, uid('obj-query'));
   c.close();
 });
@@ -59,6 +59,7 @@ test('login_message_answered_then_event_arrives_within_1s', async () => {
   c.send({ id: '1', type: 'LOGIN', data: mint(a) });
   const r = await c.next((m) => m.type === 'LOGIN_RESPONSE', 2000);
   eq(r, { id: '1', type: 'LOGIN_RESPONSE', success: true }, 'LOGIN_RESPONSE');
+  eq(await c.ready(), { type: 'READY', userUid: a }, 'READY');
   const obj = uid('obj-login');
   assert(eventFor(a, obj, { json: `{"uid":"${obj}","progress":3,"name":"caf\u00e9 \\"q\\""}` }), 'publish failed');
   const m = await c.next(isEvent(obj), 1000);
@@ -79,11 +80,70 @@ test('fragmented_login_message_is_reassembled', async () => {
   c.close();
 });
 
+test('ready_follows_each_login_method_once', async () => {
+  for (const via of ['header', 'query']) {
+    const a = uid(`ready-${via}`);
+    const c = await connect(URL, { token: mint(a), via });
+    eq(await c.next(() => true, 2000), { type: 'READY', userUid: a }, `first frame (${via})`);
+    c.close();
+  }
+  const a = uid('ready-login');
+  const c = await connect(URL, { via: 'none' });
+  c.send({ id: 'l1', type: 'LOGIN', data: mint(a) });
+  eq(await c.next(() => true, 2000), { id: 'l1', type: 'LOGIN_RESPONSE', success: true }, 'first frame (LOGIN)');
+  eq(await c.next(() => true, 2000), { type: 'READY', userUid: a }, 'second frame (LOGIN)');
+  c.send({ id: 'l2', type: 'LOGIN', data: mint(a) }); // a fresh token: answered, no second READY
+  eq(await c.next(() => true, 2000), { id: 'l2', type: 'LOGIN_RESPONSE', success: true }, 'LOGIN again');
+  eq(await c.countAfter(isReady, 300), 0, 'READY frames after the second LOGIN');
+  c.close();
+});
+
+// The race READY closes: an action taken the moment the client is ready
+// (its event published then) is never missed. Half the rounds use a fresh
+// user (a new channel), half reconnect the same one right after closing
+// (its UNSUBSCRIBE may still be in flight).
+test('event_published_right_after_ready_is_always_delivered_50_times', async () => {
+  const vias = ['header', 'query', 'login'];
+  const waits = [];
+  const same = uid('ready-same');
+  for (let i = 0; i < 50; i++) {
+    const a = i % 2 ? uid(`ready-${i}`) : same;
+    const t0 = Date.now();
+    const c = await connect(URL, { token: mint(a), via: vias[i % 3] });
+    await c.ready().catch((e) => { throw new Error(`round ${i}: ${e.message}`); });
+    waits.push(Date.now() - t0);
+    const obj = uid(`obj-ready-${i}`);
+    assert(eventFor(a, obj), `round ${i}: publish failed`);
+    await c.next(isEvent(obj), 1000).catch((e) => { throw new Error(`round ${i} (user ${a}): ${e.message}`); });
+    c.close();
+  }
+  waits.sort((x, y) => x - y);
+  console.log(`# connect to READY: p50 ${waits[25]} ms, max ${waits[49]} ms over 50 rounds`);
+});
+
+test('watch_response_means_the_object_channel_is_subscribed_20_times', async () => {
+  const a = uid('wr-a');
+  const b = uid('wr-b');
+  const cb = await connect(URL, { token: mint(b), via: 'header' });
+  await cb.ready();
+  for (let i = 0; i < 20; i++) {
+    const obj = uid(`obj-wr-${i}`);
+    cb.send({ id: `w${i}`, type: 'WATCH', data: obj });
+    eq(await cb.next((m) => m.type === 'WATCH_RESPONSE', 2000), { id: `w${i}`, type: 'WATCH_RESPONSE', success: true },
+      `round ${i}: WATCH_RESPONSE`);
+    assert(eventFor(a, obj, { public: true }), 'publish failed');
+    await cb.next(isEvent(obj), 1000).catch((e) => { throw new Error(`round ${i}: ${e.message}`); });
+  }
+  cb.close();
+});
+
 test('user_b_receives_nothing_of_user_a', async () => {
   const a = uid('iso-a');
   const b = uid('iso-b');
   const ca = await connect(URL, { token: mint(a), via: 'login' });
   const cb = await connect(URL, { token: mint(b), via: 'login' });
+  await ca.ready();
+  await cb.ready();
   const obj = uid('obj-iso');
   await deliveredWithin1s(ca, a, obj);
   eq(await cb.countAfter(() => true, 500), 0, 'messages at B');
@@ -97,10 +157,11 @@ test('watch_of_a_private_object_by_another_user_gets_nothing', async () => {
   const obj = uid('obj-wp');
   const ca = await connect(URL, { token: mint(a), via: 'login' });
   const cb = await connect(URL, { token: mint(b), via: 'login' });
+  await ca.ready();
+  await cb.ready();
   cb.send({ id: 'w1', type: 'WATCH', data: obj });
   eq(await cb.next((m) => m.type === 'WATCH_RESPONSE'), { id: 'w1', type: 'WATCH_RESPONSE', success: true },
     'WATCH_RESPONSE');
-  await sleep(100);
   await deliveredWithin1s(ca, a, obj);
   eq(await cb.countAfter(() => true, 500), 0, 'messages at the watcher');
   ca.close();
@@ -114,10 +175,10 @@ test('public_event_reaches_owner_and_watchers_exactly_once', async () => {
   const ca = await connect(URL, { token: mint(a), via: 'login' });
   const cb = await connect(URL, { token: mint(b), via: 'login' });
   for (const c of [ca, cb]) { // the owner watches its own object too: still one copy
+    await c.ready();
     c.send({ type: 'WATCH', data: obj });
     await c.next((m) => m.type === 'WATCH_RESPONSE' && m.success === true);
   }
-  await sleep(100);
   assert(eventFor(a, obj, { public: true }), 'publish failed');
   await ca.next(isEvent(obj), 1000);
   await cb.next(isEvent(obj), 1000);
@@ -137,6 +198,7 @@ test('public_event_reaches_owner_and_watchers_exactly_once', async () => {
 test('bad_requests_get_error_replies_and_keep_the_connection', async () => {
   const a = uid('err');
   const c = await connect(URL, { token: mint(a), via: 'login' });
+  await c.ready();
   c.send({ id: '7', type: 'WATCH', data: 'has space' });
   eq(await c.next((m) => m.id === '7'), { id: '7', type: 'WATCH_RESPONSE', success: false,
     error: 'data must be an object uid' }, 'bad WATCH');
@@ -252,7 +314,6 @@ test('presence_online_while_connected_and_offline_after', async () => {
   const cb = await connect(URL, { token: tb, via: 'login' });
   cb.send({ type: 'WATCH', data: a }); // presence events ride on the user's object channel
   await cb.next((m) => m.type === 'WATCH_RESPONSE' && m.success === true);
-  await sleep(100);
   eq((await httpGet(`${HTTP}/presence/${a}`, tb)).body, { userUid: a, online: false }, 'before');
   const ca = await connect(URL, { token: mint(a), via: 'header' });
   eq(await cb.next((m) => m.type === 'Presence', 2000),

@@ -32,7 +32,9 @@
  * 1. Opens N websockets to 127.0.0.1:PORT/notifications, each as its own
  *    user bench-<i> (a token signed with KEY.pem in the Authorization
  *    header), at most -w handshakes in flight. One thread, epoll.
- * 2. Waits -s seconds for the service to settle, then reads the service's
+ * 2. Waits until every connection got its READY frame (its user channel is
+ *    subscribed, docs/push.md; at most 60 s) and -s seconds more for the
+ *    service to settle, then reads the service's
  *    VmRSS (-p PID): memory per connection = (RSS now - RSS before the
  *    first connection) / N.
  * 3. Publishes -e events/s for -d seconds through axr_bus_publish_with(),
@@ -68,6 +70,7 @@ static struct {
 	int ep;
 	wconn_t *conns;
 	int opened, failed, closed, in_flight, next_to_open;
+	int ready;          /* READY frames received */
 	/* Delivery: one slot per event, written by the receiving thread. */
 	long events;
 	double *latency_ms; /* < 0: not (yet) delivered */
@@ -113,6 +116,10 @@ static void on_message(void *user, axr_ws_opcode_t op, const uint8_t *payload, s
 	(void)op;
 	(void)len;
 	int64_t t = now_ns();
+	if (strstr((const char *)payload, "\"type\":\"READY\"")) {
+		g.ready++;
+		return;
+	}
 	const char *p = strstr((const char *)payload, "\"sent\":");
 	const char *k = strstr((const char *)payload, "\"seq\":");
 	if (p == NULL || k == NULL) {
@@ -299,6 +306,11 @@ static bool all_connected(void)
 	return g.next_to_open == g.n && g.in_flight == 0;
 }
 
+static bool all_ready(void)
+{
+	return g.ready >= g.opened - g.closed;
+}
+
 static bool publishing_finished(void)
 {
 	return atomic_load(&g.publishing_done) != 0;
@@ -434,6 +446,8 @@ int main(int argc, char **argv)
 	loop_for(600, all_connected);
 	double connect_s = now_s() - t0;
 	printf("connections=%d opened=%d failed=%d connect_seconds=%.2f\n", g.n, g.opened, g.failed, connect_s);
+	loop_for(60, all_ready);
+	printf("ready=%d ready_seconds=%.2f\n", g.ready, now_s() - t0);
 	loop_for(g.settle, NULL);
 	long rss_after = g.server_pid ? rss_kib(g.server_pid) : -1;
 	if (g.server_pid)
@@ -460,8 +474,8 @@ int main(int argc, char **argv)
 	       "unexpected=%ld p50_ms=%.3f p99_ms=%.3f max_ms=%.3f still_open=%d\n",
 	       g.events, g.rate, published, atomic_load(&g.publish_failures), g.delivered, published - g.delivered,
 	       g.duplicates, g.unexpected, p50, p99, max, g.opened - g.closed);
-	bool ok = g.failed == 0 && g.opened == g.n && published == g.events && g.delivered == published &&
-	          g.duplicates == 0 && g.closed == 0;
+	bool ok = g.failed == 0 && g.opened == g.n && g.ready == g.n && published == g.events &&
+	          g.delivered == published && g.duplicates == 0 && g.closed == 0;
 	free(lat);
 	for (int i = 0; i < g.n; i++) {
 		if (g.conns[i].fd >= 0 && g.conns[i].state != W_CLOSED)

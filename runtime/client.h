@@ -218,6 +218,11 @@ typedef struct axr_client_error {
 	size_t n_errors;
 	const char *request_id;       /* X-Request-Id of the answer, else of the request; may be NULL */
 	long retry_after;             /* seconds from Retry-After (429, 503), -1 when absent */
+	const char *body;             /* kind HTTP: the answer's body as received (NUL-terminated,
+	                                 body_len bytes), for members beyond code/message/errors
+	                                 (the economy's 409 carries the FAILED `transaction`);
+	                                 NULL when the answer had none or for other kinds */
+	size_t body_len;
 	axr_arena_t *owned;           /* the arena the error owns (NULL-arena calls only) */
 } axr_client_error_t;
 

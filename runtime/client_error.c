@@ -162,6 +162,8 @@ int axr_client_error_from_response(const axr_client_response_t *resp, axr_arena_
 	if (ra != NULL && *ra >= '0' && *ra <= '9')
 		err->retry_after = strtol(ra, NULL, 10);
 	err->message = axr_http_reason(resp->status);
+	if (resp->body_len > 0 && arena != NULL && (err->body = axr_arena_strndup(arena, resp->body, resp->body_len)))
+		err->body_len = resp->body_len;
 	const char *code = NULL;
 	if (resp->content_type == NULL || strncasecmp(resp->content_type, "application/json", 16) == 0 ||
 	    strncasecmp(resp->content_type, "application/problem+json", 24) == 0)

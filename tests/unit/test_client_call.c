@@ -358,6 +358,13 @@ static void test_error_answers_become_http_errors_with_the_body_parsed(void **st
 	assert_int_equal(axr_client_call(c, &routes[CREATE_ITEM], &cin.base, &out, a, &err), AXR_EEXISTS);
 	assert_client_error(err, AXR_CLIENT_ERR_HTTP, AXR_EEXISTS, "name is taken");
 	assert_int_equal(err.status, 409);
+	/* the whole body is kept, for members beyond code, message and errors */
+	assert_non_null(err.body);
+	assert_int_equal(err.body_len, strlen(err.body));
+	if (!strstr(err.body, "\"code\":\"EXISTS\"") || !strstr(err.body, "\"message\":\"name is taken\""))
+		print_error("body: %s\n", err.body);
+	assert_non_null(strstr(err.body, "\"code\":\"EXISTS\""));
+	assert_non_null(strstr(err.body, "\"message\":\"name is taken\""));
 
 	/* what the client would have refused, the server refuses with field errors */
 	Clienttest__Item bad = make_item("bad", -1);

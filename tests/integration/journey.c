@@ -17,10 +17,9 @@
  * gives its time.
  *
  * Settings (environment): AXR_IT_GATEWAY (http://127.0.0.1:PORT),
- * AXR_IT_ADMIN_NAME, AXR_IT_ADMIN_PASSWORD, AXR_IT_REDIS_URL (the platform's
- * redis: the websocket readiness probe), AXR_IT_PLATFORM_KEY (the platform's
- * signing key: an expired token for journey_auto_refresh), AXR_BUILD
- * (build/tools/bus_publish, build/tools/mint_token).
+ * AXR_IT_ADMIN_NAME, AXR_IT_ADMIN_PASSWORD, AXR_IT_PLATFORM_KEY (the
+ * platform's signing key: an expired token for journey_auto_refresh),
+ * AXR_BUILD (build/tools/mint_token).
  */
 #include <inttypes.h>
 #include <stdint.h>
@@ -327,36 +326,31 @@ static json_object *ws_wait_event(player_t *p, const char *type, const char *act
 }
 
 /*
- * Opens p's notification websocket through the gateway and waits until it
- * delivers: the service subscribes to axr:user:<uid> after the 101, with no
- * signal when redis confirmed it, so probe events are published on that
- * channel (build/tools/bus_publish) until one arrives. A harness detail:
- * the journey's own events are published only after this.
+ * Opens p's notification websocket through the gateway and waits for its
+ * READY frame ({"type":"READY","userUid":..}, docs/push.md): the user
+ * channel is subscribed, so every event the journey causes from now on is
+ * delivered.
  */
 static int ws_open_ready(player_t *p)
 {
-	const char *build = getenv("AXR_BUILD") ? getenv("AXR_BUILD") : "build";
-	const char *redis = it_env("AXR_IT_REDIS_URL");
-	char why[512], cmd[2048], seen[1024], obj[64];
+	char why[512], frame[4096];
 	p->ws = it_ws_open(gw_host, gw_port, "/v1/notifications", p->token, why, sizeof why);
 	if (!expect(p->ws >= 0, "%s's websocket through the gateway: %s", p->name, why))
 		return 0;
-	for (int i = 0; i < 40; i++) {
-		snprintf(obj, sizeof obj, "journey-probe-%d", i);
-		snprintf(cmd, sizeof cmd,
-		         "'%s/tools/bus_publish' -r '%s' -s journey -t JourneyProbe -a probe -o %s -A '%s' 2>/dev/null",
-		         build, redis, obj, p->uid);
-		if (!expect(system(cmd) == 0, "%s failed", cmd))
-			return 0;
-		const char *const match[] = {"uid", obj, NULL};
-		json_object *data = ws_wait_event(p, "JourneyProbe", "probe", match, 250, seen, sizeof seen);
-		if (data) {
-			json_object_put(data);
-			/* Probes published before the subscription never arrive; later ones may still come. */
-			return 1;
-		}
+	long long deadline = it_now_ms() + 10000;
+	for (;;) {
+		long left = (long)(deadline - it_now_ms());
+		if (left <= 0 || it_ws_read_text(p->ws, frame, sizeof frame, left) < 0)
+			return expect(0, "%s's websocket sent no READY within 10 s", p->name);
+		json_object *m = json_tokener_parse(frame);
+		const char *type = json_str(m, "type"), *user = json_str(m, "userUid");
+		int ready = type && strcmp(type, "READY") == 0;
+		int ok = ready && expect(user && strcmp(user, p->uid) == 0, "%s's READY names user %s, not %s", p->name,
+		                         str_or(user), p->uid);
+		json_object_put(m);
+		if (ready)
+			return ok;
 	}
-	return expect(0, "%s's websocket delivered none of 40 probe events on axr:user:%s in 10 s", p->name, p->uid);
 }
 
 /* ---- the steps ---- */

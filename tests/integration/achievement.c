@@ -192,13 +192,26 @@ static long ws_collect(int fd, const char *ach, const char *action, int stop_at,
 	}
 }
 
+/* Opens a websocket for `token` and waits for its READY frame (the user
+ * channel is subscribed: events of the calls made next all arrive). */
 static int ws_open_for(const char *token)
 {
-	char why[256];
+	char why[256], frame[4096];
 	int fd = it_ws_open("127.0.0.1", WS_PORT, "/notifications", token, why, sizeof why);
-	if (fd < 0)
+	if (fd < 0) {
 		printf("# websocket: %s\n", why);
-	return fd;
+		return fd;
+	}
+	long long deadline = it_now_ms() + 5000;
+	for (;;) {
+		long left = (long)(deadline - it_now_ms());
+		if (left <= 0 || it_ws_read_text(fd, frame, sizeof frame, left) < 0) {
+			printf("# websocket: no READY within 5 s\n");
+			return fd;
+		}
+		if (strstr(frame, "\"type\":\"READY\""))
+			return fd;
+	}
 }
 
 /* ---- cases ----------------------------------------------------------------------- */

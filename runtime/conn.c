@@ -13,6 +13,10 @@
 #include "metrics.h"
 #include "server_internal.h"
 
+/* How long a drain leaves an idle keep-alive connection open for a request
+ * already on its way (at most half of AXR_DRAIN_TIMEOUT). */
+#define AXR__DRAIN_IDLE_MS 1000
+
 enum { AXR__TIMER_NONE, AXR__TIMER_IDLE, AXR__TIMER_HEAD, AXR__TIMER_BODY, AXR__TIMER_WRITE, AXR__TIMER_LINGER };
 
 /* How long a closing connection keeps reading what the client still sends,
@@ -643,10 +647,17 @@ void axr__conn_drain(axr__conn_t *c)
 			axr_upconn_close(c);
 		return;
 	}
-	if (c->state == AXR__CONN_HEAD && c->in.len == 0)
-		axr__conn_close(c);
-	else
-		c->close_after = 1;
+	c->close_after = 1;
+	if (c->state == AXR__CONN_HEAD && c->in.len == 0) {
+		/* An idle keep-alive connection: a request may already be on its
+		 * way (a proxy picked this connection from its pool); closing now
+		 * resets it, and a proxy resends only idempotent requests, so a
+		 * POST would be a 502. One that comes within the grace is answered
+		 * with Connection: close; the idle timer closes a quiet one. */
+		long grace = c->io->srv->cfg->drain_timeout_ms / 2;
+		axr__timer_arm(c, AXR__TIMER_NONE, 0);
+		axr__timer_arm(c, AXR__TIMER_IDLE, grace < AXR__DRAIN_IDLE_MS ? grace : AXR__DRAIN_IDLE_MS);
+	}
 }
 
 /* ---- upgraded connections --------------------------------------------- */

@@ -105,15 +105,12 @@ if [ -n "$WHY" ]; then
 fi
 end_case
 
-begin "bare-sigterm-under-the-gateway-fails-no-idempotent-request"
+begin "bare-sigterm-under-the-gateway-fails-no-request"
 want "GET answers other than 2xx" "$(awk -v a="$t_bare" '$1 >= a && $4 == "GET" && $2 !~ /^2/' "$T/load.ev" | wc -l | tr -d ' ')" 0
 bare_post=$(awk -v a="$t_bare" '$1 >= a && $4 == "POST" && $2 !~ /^2/ { print $2 }' "$T/load.ev" | sort | uniq -c | tr -s ' \n' ' ')
-# DRILL_STRICT_DRAIN=1 asserts them too (once the drain keeps idle keep-alive connections open).
-if [ "${DRILL_STRICT_DRAIN:-0}" = 1 ]; then
-	want "POST answers other than 2xx after the bare SIGTERM" "${bare_post:-none}" none
-else
-	echo "# POSTs that failed after the bare SIGTERM (known, not asserted): ${bare_post:-none}"
-fi
+# A POST that nginx sent on a pooled connection as the drain began is answered, not reset
+# (the drain leaves idle keep-alive connections open for a moment: runtime/conn.c).
+want "POST answers other than 2xx after the bare SIGTERM" "${bare_post:-none}" none
 end_case
 
 begin "both-replicas-served-after-their-restart"

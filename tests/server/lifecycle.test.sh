@@ -167,4 +167,28 @@ want "exit status" "$rc" 0
 want_between "exited after SIGTERM (ms)" "$(((t1 - t0) / 1000000))" 1000 3000
 end_case
 
+# A proxy may send a request on a pooled keep-alive connection at the moment the
+# drain starts: that request is answered (with Connection: close), not reset.
+server_start drain_keepalive AXR_DRAIN_TIMEOUT=4s || finish
+begin sigterm_answers_a_request_already_sent_on_an_idle_keep_alive_connection
+"$RAW" -g 700 -t 3000 "$PORT" 'GET /status HTTP/1.1\r\nHost: a\r\n\r\n' \
+	'POST /echo HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}' \
+	>"$T/ka.out" 2>"$T/ka.meta" &
+raw=$!
+PIDS="$PIDS $raw"
+_w=0
+until grep -q '^HTTP/1.1 200' "$T/ka.out" 2>/dev/null || [ "$_w" -ge 40 ]; do
+	sleep 0.05
+	_w=$((_w + 1))
+done
+kill -TERM "$PID"
+wait "$raw"
+want "answers on the connection" "$(grep -o 'HTTP/1.1 [0-9]*' "$T/ka.out" | tr '\n' ' ')" "HTTP/1.1 200 HTTP/1.1 200 "
+want "the last answer closes" "$(grep -ci '^connection: close' "$T/ka.out")" 1
+rc=0
+wait "$PID" || rc=$?
+PIDS=$(echo " $PIDS " | sed "s/ $PID / /")
+want "exit status" "$rc" 0
+end_case
+
 finish

@@ -10,9 +10,10 @@
 #   the service has database connections (ECON_WORKERS), BENCH_THREADS threads.
 # Scenarios (wrk -t BENCH_THREADS -c BENCH_CONNECTIONS, BENCH_WARMUP s of warm-up, then BENCH_SECONDS s;
 # tests/bench/economy.lua): POST /transactions by an admin, both approvals set, each request with its
-# own Idempotency-Key: one SQL transaction that claims the key, locks both inventory rows in order,
-# checks, moves the coins, writes two ledger rows, the transaction row and the stored answer; then
-# the change events (Transaction + 2 InventoryItem) on redis.
+# own Idempotency-Key: one SQL transaction (BEGIN, one statement, COMMIT: handlers/economy/tx_at_once.c)
+# that locks both inventory rows in order, checks, moves the coins, writes two ledger rows, the
+# transaction row and the key with its stored answer; then the change events (Transaction + 2
+# InventoryItem) on redis.
 #   transfer       between two random different owners of ECON_OWNERS (100), 1..10 coins
 #   transfer-hot   every request between the same two owners, both directions: one row-lock queue
 # Every owner holds plenty, so every transfer completes: completed transfers/s is wrk's requests/s of
@@ -24,7 +25,11 @@
 # ECON_OWNERS (100), ECON_WORKERS (service handler threads = its database connections, 16),
 # BENCH_DATABASE_URL (an admin URL of a PostgreSQL server to create the bench databases on; default:
 # a private one started here), BENCH_REDIS_URL (default: a private one). Prints a table (scenario,
-# completed/s, p50, p99, reference, ratio, errors); with --results FILE it also appends the rows in
+# completed/s, p50, p99, reference, ratio, errors, and the server CPU per operation: utime + stime
+# from /proc of the service, the whole PostgreSQL server and redis over the measured run, divided by
+# the completed operations; PostgreSQL alone for pgbench; "-" when the servers are not private ones
+# started here. On a machine shared with other work it moves far less than the throughput, so it
+# is the figure to compare builds by); with --results FILE it also appends the rows in
 # tests/bench/run.sh's format (id, name, rate, p50 ms, p99 ms, reference id, errors): the pgbench-N
 # row first, the scenarios referring to it, so run.sh's report prints their ratios too. Exit status 0
 # when every request completed and the books add up.
@@ -104,6 +109,28 @@ done
 DBURL=$(db_url "$DB")
 sql() { psql -X -q -t -A "$DBURL" -c "$1"; }
 
+# Server CPU: clock ticks (utime + stime) of the private PostgreSQL (the postmaster with its reaped
+# children, and the live ones), of the private redis, of pid $1; 0 for a server not started here.
+PM_PID= RD_PID=
+[ -n "${BENCH_DATABASE_URL:-}" ] || PM_PID=$(head -n 1 "$(find "$T/stack" -name postmaster.pid | head -n 1)")
+[ -n "${BENCH_REDIS_URL:-}" ] || RD_PID=$(cat "$(find "$T/stack" -name redis.pid | head -n 1)")
+pg_ticks() {
+	[ -n "$PM_PID" ] || { echo 0; return 0; }
+	{ awk '{ print $14 + $15 + $16 + $17 }' "/proc/$PM_PID/stat"
+	  for c in $(pgrep -P "$PM_PID"); do awk '{ print $14 + $15 }' "/proc/$c/stat" 2>/dev/null; done; } |
+		awk '{ s += $1 } END { print s }'
+}
+pid_ticks() { [ -n "$1" ] && awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# cpu_row ID TICKS OPS: microseconds of server CPU per operation into $T/cpu ("-" without a private server).
+cpu_row() {
+	if [ -n "$PM_PID" ] && [ -n "$2" ] && [ "$3" -gt 0 ]; then
+		awk -v id="$1" -v t="$2" -v n="$3" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%s\t%.0f\n", id, t * 1e6 / hz / n }' >>"$T/cpu"
+	else
+		printf '%s\t-\n' "$1" >>"$T/cpu"
+	fi
+}
+: >"$T/cpu"
+
 # Prints wrk's latency $1 (612.00us, 1.20ms, 1.01s) in milliseconds.
 to_ms() {
 	echo "$1" | awk '{ v = $1 + 0; u = $1; sub(/^[0-9.]+/, "", u)
@@ -127,9 +154,14 @@ PGB_URL=$(db_url "$PGB_DB")
 mkdir -p "$T/pgblog"
 note "measuring pgbench: -N -M prepared -c $WORKERS -j $THREADS -T $SECONDS_EACH"
 (cd "$T/pgblog" && "$PGBIN/pgbench" -N -M prepared -n -c "$WORKERS" -j "$THREADS" -T "$WARMUP" "$PGB_URL" >/dev/null 2>&1) || true
+sleep 1 # the warm-up's backends are gone before the count starts
+pg0=$(pg_ticks)
 (cd "$T/pgblog" && "$PGBIN/pgbench" -N -M prepared -n -c "$WORKERS" -j "$THREADS" -T "$SECONDS_EACH" \
 	-l --sampling-rate=0.1 --log-prefix="$T/pgblog/tx" "$PGB_URL") >"$T/pgbench.out" 2>&1 ||
 	{ cat "$T/pgbench.out" >&2; die "pgbench failed"; }
+sleep 1 # its backends exit and are reaped: their time moves to the postmaster's
+pg_tx=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$T/pgbench.out")
+cpu_row pgbench-N "$(($(pg_ticks) - pg0))" "${pg_tx:-0}"
 tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$T/pgbench.out" | head -n 1)
 pg_failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$T/pgbench.out")
 cat "$T"/pgblog/tx.* | awk '{ print $3 / 1000 }' >"$T/pglat"
@@ -180,6 +212,7 @@ scenario() {
 	sleep 1 # requests wrk left in flight land
 	_before=$(completed)
 	note "measuring $_name: wrk $* -d ${SECONDS_EACH}s --latency $U/transactions"
+	_t0=$(($(pg_ticks) + $(pid_ticks "$RD_PID") + $(pid_ticks "$svc_pid")))
 	ECON_RUN=m$_id$$ wrk "$@" -d "${SECONDS_EACH}s" --latency "$U" >"$T/wrk.out" 2>&1 ||
 		{ cat "$T/wrk.out" >&2; die "wrk failed"; }
 	_rps=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$T/wrk.out")
@@ -192,6 +225,7 @@ scenario() {
 		/^ *Socket errors:/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) e += $i }
 		END { print e + 0 }' "$T/wrk.out")
 	_ok=$((_reqs - _err))
+	cpu_row "$_id" "$(($(pg_ticks) + $(pid_ticks "$RD_PID") + $(pid_ticks "$svc_pid") - _t0))" "$_ok"
 	# Completed transfers per second: the 2xx share of wrk's rate (all of it when nothing failed).
 	_done=$(awk -v r="$_rps" -v ok="$_ok" -v n="$_reqs" 'BEGIN { printf "%.2f", r * ok / n }')
 	sleep 1
@@ -217,15 +251,17 @@ off=$(sql "SELECT count(*) FROM inventory_item i FULL JOIN (SELECT owner_uid, re
 
 printf 'economy bench: %s cores, wrk %s threads x %s connections, %s s per run (after %s s warm-up), %s workers; load %s\n' \
 	"$(nproc)" "$THREADS" "$CONNECTIONS" "$SECONDS_EACH" "$WARMUP" "$WORKERS" "$(cut -d ' ' -f 1 /proc/loadavg)"
-awk -F '\t' '{ id[NR] = $1; name[NR] = $2; rps[NR] = $3; p50[NR] = $4; p99[NR] = $5; ref[NR] = $6; err[NR] = $7; byid[$1] = $3 }
+awk -F '\t' -v cpufile="$T/cpu" 'FILENAME == cpufile { cpu[$1] = $2; next }
+	{ n++; id[n] = $1; name[n] = $2; rps[n] = $3; p50[n] = $4; p99[n] = $5; ref[n] = $6; err[n] = $7; byid[$1] = $3 }
 	END {
-		printf "%-44s %12s %9s %9s  %-10s %6s %7s\n", "scenario", "completed/s", "p50 ms", "p99 ms", "reference", "ratio", "errors"
-		for (i = 1; i <= NR; i++) {
+		printf "%-44s %12s %9s %9s  %-10s %6s %7s %10s\n", "scenario", "completed/s", "p50 ms", "p99 ms", "reference", "ratio", "errors", "cpu us/op"
+		for (i = 1; i <= n; i++) {
 			r = "-"
 			if (ref[i] != "-" && byid[ref[i]] > 0) r = sprintf("%.2f", rps[i] / byid[ref[i]])
-			printf "%-44s %12.0f %9.3f %9.3f  %-10s %6s %7d\n", name[i], rps[i], p50[i], p99[i], ref[i], r, err[i]
+			c = id[i] in cpu ? cpu[id[i]] : "-"
+			printf "%-44s %12.0f %9.3f %9.3f  %-10s %6s %7d %10s\n", name[i], rps[i], p50[i], p99[i], ref[i], r, err[i], c
 		}
-	}' "$T/rows"
+	}' "$T/cpu" "$T/rows"
 [ -z "$RESULTS" ] || cat "$T/rows" >>"$RESULTS"
 if grep -q '"level":"error"' "$T/service.log"; then
 	grep '"level":"error"' "$T/service.log" | head -n 5 >&2

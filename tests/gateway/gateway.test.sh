@@ -165,6 +165,25 @@ big_header=$(head -c 17000 /dev/zero | tr '\0' 'a')
 get /v1/example/status -H "X-Big: $big_header"
 expect_json_error header_field_over_16k_is_json_431 431 HEADERS_TOO_LARGE
 
+# raw REQUEST: sends exact bytes to the gateway; status, headers and body as get sets them.
+raw() {
+	"$BUILD/tools/rawhttp" -t 3000 "$GW_PORT" "$1" >"$T/raw" 2>/dev/null
+	status=$(sed -n '1s/^HTTP\/1\.[01] \([0-9]*\).*/\1/p' "$T/raw")
+	sed -n '1,/^\r*$/p' "$T/raw" >"$T/head"
+	sed '1,/^\r*$/d' "$T/raw" >"$T/body"
+}
+# A request line nginx cannot parse: JSON 400, not its HTML 500 (a named error location
+# cannot take a request without a URI).
+raw 'GET v1/example/status HTTP/1.1\r\nHost: a\r\n\r\n'
+expect_json_error request_line_without_a_slash_is_json_400 400 BAD_REQUEST
+raw 'GET /v1/example/status\rX HTTP/1.1\r\nHost: a\r\n\r\n'
+expect_json_error bare_cr_in_the_request_line_is_json_400 400 BAD_REQUEST
+raw 'TRACE /v1/example/status HTTP/1.1\r\nHost: a\r\n\r\n'
+expect_json_error trace_is_json_405 405 METHOD_NOT_ALLOWED
+[ -n "$(header Allow)" ] && ok trace_405_says_allow || not_ok trace_405_says_allow "no Allow header: $(cat "$T/head")"
+raw 'POST /v1/echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n'
+expect_json_error unknown_transfer_encoding_is_json_501 501 NOT_IMPLEMENTED
+
 get /v1/example/status -H 'X-Request-Id: gw-test.id_42'
 n=$(grep -ci "^X-Request-Id:" "$T/head")
 [ "$(header X-Request-Id)" = gw-test.id_42 ] && [ "$n" = 1 ] && ok request_id_echoed_back_once ||

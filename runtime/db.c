@@ -437,10 +437,18 @@ static int axr__db_wait(axr_db_t *db, PGresult **out)
 		PGresult *r = PQgetResult(conn);
 		if (!r)
 			break;
-		if (!first)
+		/* The first result is the statement's, unless a later one is an
+		 * error: an autocommit statement's rows come before its commit,
+		 * and a commit that fails (a deferred constraint) or a backend
+		 * lost before ReadyForQuery must not read as success. */
+		if (!first) {
 			first = r;
-		else
+		} else if (PQresultStatus(r) == PGRES_FATAL_ERROR && PQresultStatus(first) != PGRES_FATAL_ERROR) {
+			PQclear(first);
+			first = r;
+		} else {
 			PQclear(r);
+		}
 	}
 	if (!first) {
 		rc = AXR_EUNAVAILABLE;

@@ -268,6 +268,34 @@ static void test_db_constraint_violations_map_to_codes(void **state)
 	axr_db_free(db);
 }
 
+/* An autocommit statement's rows arrive before its commit: a commit that
+ * fails (here a deferred foreign key) is the statement's error, never a
+ * success with the rows of a write that did not happen. */
+static void test_db_autocommit_statement_whose_commit_fails_is_an_error(void **state)
+{
+	(void)state;
+	axr_db_t *db = open_db(shared_url, NULL);
+	axr_db_result_t *r = NULL;
+	sql(db, "CREATE TABLE IF NOT EXISTS axr_test_db_deferred (id int PRIMARY KEY,"
+	        " parent int REFERENCES axr_test_db_deferred (id) DEFERRABLE INITIALLY DEFERRED)");
+	sql(db, "DELETE FROM axr_test_db_deferred");
+	const char *ins = "INSERT INTO axr_test_db_deferred (id, parent) VALUES ($1, $2) RETURNING id";
+	const char *orphan[] = {"1", "99"};
+	assert_db(db, AXR_ECONFLICT, axr_db_exec(db, "deferred_ins", ins, 2, orphan, NULL, NULL, &r));
+	assert_null(r);
+	assert_string_equal(axr_db_last_error(db)->sqlstate, "23503");
+	assert_db(db, 0, axr_db_exec(db, NULL, "SELECT count(*) FROM axr_test_db_deferred", 0, NULL, NULL, NULL, &r));
+	assert_string_equal(axr_db_result_text(r, 0, 0, NULL), "0");
+	axr_db_result_free(r);
+	r = NULL;
+	const char *root[] = {"1", "1"};
+	assert_db(db, 0, axr_db_exec(db, "deferred_ins", ins, 2, root, NULL, NULL, &r));
+	assert_string_equal(axr_db_result_text(r, 0, 0, NULL), "1");
+	axr_db_result_free(r);
+	sql(db, "DROP TABLE axr_test_db_deferred");
+	axr_db_free(db);
+}
+
 static void test_db_sqlstate_table_maps_classes(void **state)
 {
 	(void)state;
@@ -735,6 +763,7 @@ int main(void)
 	    cmocka_unit_test(test_db_prepared_statement_is_prepared_once_per_connection),
 	    cmocka_unit_test(test_db_parameters_carry_nulls_and_binary),
 	    cmocka_unit_test(test_db_constraint_violations_map_to_codes),
+	    cmocka_unit_test(test_db_autocommit_statement_whose_commit_fails_is_an_error),
 	    cmocka_unit_test(test_db_sqlstate_table_maps_classes),
 	    cmocka_unit_test(test_db_tx_run_retries_serialization_failure),
 	    cmocka_unit_test(test_db_tx_run_rolls_back_on_error),

@@ -16,6 +16,10 @@
 #include "metrics.h"
 #include "utf8.h"
 
+/* Channels of an event published without allocating (object, service,
+ * public and up to 13 audience users). */
+#define AXR__BUS_INLINE_CHANNELS 16
+
 /* ---- names and channels ------------------------------------------------------ */
 
 static const char *const axr__bus_prefix[] = {
@@ -224,7 +228,9 @@ static bool axr__bus_seen_before(const axr_bus_event_t *ev, size_t i)
 int axr_bus_publish_with(axr_redis_t *r, const axr_bus_event_t *ev)
 {
 	axr_buf_t env = AXR_BUF_INIT;
-	char time[32], channel[AXR_BUS_CHANNEL_MAX + 1];
+	char time[32];
+	char inline_names[AXR__BUS_INLINE_CHANNELS][AXR_BUS_CHANNEL_MAX + 1];
+	const char *inline_list[AXR__BUS_INLINE_CHANNELS];
 	const char *why = NULL;
 	int rc;
 
@@ -241,25 +247,40 @@ int axr_bus_publish_with(axr_redis_t *r, const axr_bus_event_t *ev)
 		why = "no redis configured (AXR_REDIS_URL)";
 		goto fail;
 	}
-	/* Every channel is tried even after a failure: each reaches other listeners. */
+	/* Every channel is tried even after a failure (each reaches other
+	 * listeners), all in one round trip. */
 	const char *service = ev->service ? ev->service : axr_bus_service();
-	size_t nchannels = 3 + ev->naudience;
-	for (size_t i = 0; i < nchannels; i++) {
-		if (i == 0)
-			axr_bus_channel(AXR_BUS_CHANNEL_OBJECT, ev->uid, channel, NULL);
-		else if (i == 1)
-			axr_bus_channel(AXR_BUS_CHANNEL_SERVICE, service, channel, NULL);
-		else if (i == 2 && ev->is_public)
-			axr_bus_channel(AXR_BUS_CHANNEL_PUBLIC, NULL, channel, NULL);
-		else if (i >= 3 && !axr__bus_seen_before(ev, i - 3))
-			axr_bus_channel(AXR_BUS_CHANNEL_USER, ev->audience[i - 3], channel, NULL);
-		else
-			continue;
-		if (axr_redis_publish(r, channel, env.data, env.len) != 0) {
+	size_t nchannels = 3 + ev->naudience, n = 0;
+	char (*names)[AXR_BUS_CHANNEL_MAX + 1] = nchannels <= AXR__BUS_INLINE_CHANNELS ? inline_names
+	                                                                              : malloc(nchannels * sizeof *names);
+	const char **list = nchannels <= AXR__BUS_INLINE_CHANNELS ? inline_list : malloc(nchannels * sizeof *list);
+	if (names == NULL || list == NULL) {
+		rc = AXR_ENOMEM;
+		why = "out of memory";
+	} else {
+		for (size_t i = 0; i < nchannels; i++) {
+			if (i == 0)
+				axr_bus_channel(AXR_BUS_CHANNEL_OBJECT, ev->uid, names[n], NULL);
+			else if (i == 1)
+				axr_bus_channel(AXR_BUS_CHANNEL_SERVICE, service, names[n], NULL);
+			else if (i == 2 && ev->is_public)
+				axr_bus_channel(AXR_BUS_CHANNEL_PUBLIC, NULL, names[n], NULL);
+			else if (i >= 3 && !axr__bus_seen_before(ev, i - 3))
+				axr_bus_channel(AXR_BUS_CHANNEL_USER, ev->audience[i - 3], names[n], NULL);
+			else
+				continue;
+			list[n] = names[n];
+			n++;
+		}
+		if (axr_redis_publish_many(r, list, n, env.data, env.len) != 0) {
 			rc = AXR_EUNAVAILABLE;
 			why = axr_redis_last_error(r);
 		}
 	}
+	if (names != inline_names)
+		free(names);
+	if (list != inline_list)
+		free(list);
 	if (rc != 0)
 		goto fail;
 	axr_buf_free(&env);

@@ -348,51 +348,80 @@ static int axr__redis_ensure(axr_redis_t *r)
 	return 0;
 }
 
+/* A PUBLISH got no reply: the context is unusable now. After a timeout
+ * (redis there but silent: stopped, overloaded) the publisher waits out a
+ * growing backoff instead of paying command_timeout_ms on every publish of
+ * every request; a broken connection (redis restarted) reconnects at once. */
+static void axr__redis_publish_lost(axr_redis_t *r)
+{
+	bool timed_out = r->c->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK);
+	axr__redis_fail(r, "publish", timed_out ? "no reply within command_timeout_ms" : r->c->errstr);
+	axr__redis_drop(r);
+	axr__redis_record_outcome(false, r->error);
+	r->down = true;
+	if (timed_out) {
+		r->failures++;
+		r->next_attempt_ms = axr__redis_now_ms() + axr__redis_backoff(&r->rng, r->failures, r->opt.backoff_min_ms,
+		                                                               r->opt.backoff_max_ms);
+	} else {
+		r->failures = 0;
+		r->next_attempt_ms = 0;
+	}
+}
+
 int axr_redis_publish(axr_redis_t *r, const char *channel, const void *data, size_t len)
 {
-	if (!r || !channel || !*channel || (!data && len))
+	return axr_redis_publish_many(r, &channel, 1, data, len);
+}
+
+int axr_redis_publish_many(axr_redis_t *r, const char *const *channels, size_t n, const void *data, size_t len)
+{
+	if (!r || !channels || (!data && len))
 		return AXR_EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (!channels[i] || !*channels[i])
+			return AXR_EINVAL;
+	if (n == 0)
+		return 0;
 	r->error[0] = '\0';
 	int rc = axr__redis_ensure(r);
 	if (rc != 0) {
-		axr__redis_count(AXR__REDIS_PUBLISH_FAILURES);
+		for (size_t i = 0; i < n; i++)
+			axr__redis_count(AXR__REDIS_PUBLISH_FAILURES);
 		return rc;
 	}
-	redisReply *reply = redisCommand(r->c, "PUBLISH %b %b", channel, strlen(channel),
-	                                 data ? data : "", len);
-	if (!reply) {
-		/* Broken or timed out: the context is unusable now. */
-		bool timed_out = r->c->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK);
-		axr__redis_fail(r, "publish", timed_out ? "no reply within command_timeout_ms" : r->c->errstr);
-		axr__redis_drop(r);
-		axr__redis_record_outcome(false, r->error);
-		r->down = true;
-		if (timed_out) {
-			/* redis is there but does not answer (stopped, overloaded): wait
-			 * out a growing backoff instead of paying command_timeout_ms on
-			 * every publish of every request. */
-			r->failures++;
-			r->next_attempt_ms = axr__redis_now_ms() + axr__redis_backoff(&r->rng, r->failures,
-			                                                               r->opt.backoff_min_ms,
-			                                                               r->opt.backoff_max_ms);
-		} else {
-			/* Broken (e.g. redis restarted): reconnect at once. */
-			r->failures = 0;
-			r->next_attempt_ms = 0;
+	/* One write for every PUBLISH, then the replies in order. */
+	for (size_t i = 0; i < n; i++) {
+		if (redisAppendCommand(r->c, "PUBLISH %b %b", channels[i], strlen(channels[i]), data ? data : "", len) !=
+		    REDIS_OK) {
+			axr__redis_fail(r, "publish", "out of memory");
+			axr__redis_drop(r);
+			r->down = true;
+			for (size_t k = 0; k < n; k++)
+				axr__redis_count(AXR__REDIS_PUBLISH_FAILURES);
+			return AXR_EUNAVAILABLE;
 		}
-		axr__redis_count(AXR__REDIS_PUBLISH_FAILURES);
-		return AXR_EUNAVAILABLE;
 	}
-	if (reply->type != REDIS_REPLY_INTEGER) {
-		axr__redis_fail(r, "publish", reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
+	size_t failed = 0;
+	for (size_t i = 0; i < n; i++) {
+		redisReply *reply = NULL;
+		if (redisGetReply(r->c, (void **)&reply) != REDIS_OK || reply == NULL) {
+			axr__redis_publish_lost(r);
+			for (size_t k = i; k < n; k++)
+				axr__redis_count(AXR__REDIS_PUBLISH_FAILURES);
+			return AXR_EUNAVAILABLE;
+		}
+		if (reply->type != REDIS_REPLY_INTEGER) {
+			axr__redis_fail(r, "publish", reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
+			axr__redis_count(AXR__REDIS_PUBLISH_FAILURES);
+			failed++;
+		} else {
+			axr__redis_count(AXR__REDIS_PUBLISHED);
+		}
 		freeReplyObject(reply);
-		axr__redis_count(AXR__REDIS_PUBLISH_FAILURES);
-		return AXR_EUNAVAILABLE;
 	}
-	freeReplyObject(reply);
 	r->failures = 0;
-	axr__redis_count(AXR__REDIS_PUBLISHED);
-	return 0;
+	return failed ? AXR_EUNAVAILABLE : 0;
 }
 
 bool axr_redis_is_up(const axr_redis_t *r)

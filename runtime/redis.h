@@ -65,6 +65,16 @@ void axr_redis_free(axr_redis_t *r);
  */
 int axr_redis_publish(axr_redis_t *r, const char *channel, const void *data, size_t len);
 
+/*
+ * axr_redis_publish() of the same message on n channels in one round trip
+ * (the commands written together, then the n replies read). Returns 0 when
+ * every PUBLISH succeeded; AXR_EUNAVAILABLE when any did not (the rest were
+ * still sent; a lost connection fails every reply not yet read); AXR_EINVAL
+ * for bad arguments (a NULL or empty channel). Outcomes are counted per
+ * channel; backoff and blocking bounds as axr_redis_publish().
+ */
+int axr_redis_publish_many(axr_redis_t *r, const char *const *channels, size_t n, const void *data, size_t len);
+
 /* true when the publisher has a live connection (as far as it knows). */
 bool axr_redis_is_up(const axr_redis_t *r);
 

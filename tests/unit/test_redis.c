@@ -341,6 +341,49 @@ static void test_redis_sub_connect_timeout_retries_a_silent_server(void **state)
 
 /* ---- a private redis that goes away and comes back --------------------------- */
 
+/* One message on several channels in one round trip: each channel gets it
+ * once, in order, and the health view counts every channel. */
+static void test_redis_publish_many_reaches_every_channel(void **state)
+{
+	(void)state;
+	struct event_base *base = event_base_new();
+	inbox_t in = {0};
+	axr_redis_sub_t *sub = axr_redis_sub_new(base, shared_url, NULL, on_message, &in);
+	assert_non_null(sub);
+	char names[3][64];
+	const char *list[3];
+	for (int i = 0; i < 3; i++) {
+		snprintf(names[i], sizeof names[i], "axr:test:%d:many:%d", (int)getpid(), i);
+		list[i] = names[i];
+		assert_int_equal(axr_redis_sub_subscribe(sub, names[i], strlen(names[i])), 0);
+	}
+	assert_in_range(run_until_connected(base, sub, true, 3000), 0, 3000);
+	run_for(base, 100);
+
+	axr_redis_health_t before, after;
+	axr_redis_health(&before);
+	axr_redis_t *pub = open_pub(shared_url, NULL);
+	assert_int_equal(axr_redis_publish_many(pub, list, 3, "many", 4), 0);
+	assert_in_range(run_until_count(base, &in.count, 3, 3000), 0, 3000);
+	run_for(base, 100);
+	assert_int_equal(in.count, 3);
+	assert_int_equal(in.len, 4);
+	assert_memory_equal(in.data, "many", 4);
+	axr_redis_health(&after);
+	assert_int_equal(after.published, before.published + 3);
+
+	/* Bad arguments send nothing; no channel is a no-op. */
+	const char *bad[2] = {names[0], ""};
+	assert_int_equal(axr_redis_publish_many(pub, bad, 2, "x", 1), AXR_EINVAL);
+	assert_int_equal(axr_redis_publish_many(pub, list, 0, "x", 1), 0);
+	run_for(base, 100);
+	assert_int_equal(in.count, 3);
+
+	axr_redis_free(pub);
+	axr_redis_sub_free(sub);
+	event_base_free(base);
+}
+
 static void test_redis_publish_fails_fast_while_down_and_recovers(void **state)
 {
 	(void)state;
@@ -725,6 +768,7 @@ int main(void)
 	    cmocka_unit_test(test_redis_urls_are_validated),
 	    cmocka_unit_test(test_redis_ping_tells_up_from_down),
 	    cmocka_unit_test(test_redis_publish_subscribe_roundtrip),
+	    cmocka_unit_test(test_redis_publish_many_reaches_every_channel),
 	    cmocka_unit_test(test_redis_binary_channels_payloads_and_patterns),
 	    cmocka_unit_test(test_redis_sub_can_be_freed_inside_its_callback),
 	    cmocka_unit_test(test_redis_sub_connect_timeout_retries_a_silent_server),

@@ -5,7 +5,7 @@
 #   make test       install missing packages, build, run every test suite
 #   make up / down  run / stop the whole platform locally (http://127.0.0.1:8080)
 #   make bench      performance scenarios with same-run reference ratios
-#   make soak       the platform under 10 min of mixed traffic: RSS and fds flat (SOAK_SAN=1: ASan)
+#   make soak       the platform under 10 min of mixed traffic (then ASan): RSS and fds flat
 #   make fuzz       libFuzzer targets (FUZZ_SECONDS each)
 #   make install    install client libraries and headers under PREFIX
 #   make deps       install missing Debian packages
@@ -294,11 +294,14 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@sh tests/bench/run.sh
 
-# The whole platform under SOAK_SECONDS (600) of mixed traffic; SOAK_SAN=1 runs
-# the services built with ASan+UBSan (tests/soak/run.sh).
+# The whole platform under SOAK_SECONDS (600) of mixed traffic, then the same
+# with every service built with ASan+UBSan (tests/soak/run.sh; SOAK_SAN_SECONDS
+# for the second run).
 soak: deps
 	@$(MAKE) --no-print-directory all
-	@sh tests/soak/run.sh
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 $(SERVICES:%=$(BUILD)/asan/bin/axr-%)
+	@AXR_BUILD=$(BUILD) sh tests/soak/run.sh
+	@AXR_BUILD=$(BUILD) SOAK_SAN=1 SOAK_SECONDS=$${SOAK_SAN_SECONDS:-$${SOAK_SECONDS:-600}} sh tests/soak/run.sh
 
 # Fuzzing: clang + libFuzzer, every target links the runtime and generator.
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -Iruntime -Icodegen -I. -I$(BUILD)/gen/runtime $(PKG_CFLAGS)

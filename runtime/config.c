@@ -64,7 +64,7 @@ const axr_config_var_t axr_config_vars[] = {
 	 .help = "aud claim that must be present"},
 	{.name = "AXR_JWT_LEEWAY", .type = AXR_CFG_MS, .def = "60s", .min = 0, .max = 300000,
 	 .offset = AXR__C(jwt_leeway_ms), .help = "clock skew allowed on exp, nbf, iat"},
-	{.name = "AXR_JWT_CACHE", .type = AXR_CFG_INT, .def = "65536", .min = 0, .max = 10000000,
+	{.name = "AXR_JWT_CACHE", .type = AXR_CFG_INT, .def = "10000", .min = 0, .max = 10000000,
 	 .offset = AXR__C(jwt_cache_entries), .help = "verified tokens kept to skip signature checks"},
 	{.name = "AXR_RETRY_AFTER", .type = AXR_CFG_INT, .def = "1", .min = 1, .max = 3600,
 	 .offset = AXR__C(retry_after_s), .help = "seconds in Retry-After of 503 answers"},

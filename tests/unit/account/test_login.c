@@ -22,9 +22,10 @@ static void test_login_by_name_or_email_returns_a_session(void **state)
 	assert_string_equal(s.user.uid, reg.user.uid);
 	/* Each log-in is its own refresh family. */
 	assert_int_equal(acct_scalar("SELECT count(*) FROM account_refresh_family"), 3);
-	/* Names are exact. */
-	assert_rc(AXR_EUNAUTHORIZED,
-	          account_login_password(F.acc, F.db, "Frank", "frank-password", NULL, F.arena, &s, &p));
+	/* Names log in whatever their case (they are unique whatever their case). */
+	assert_rc(0, account_login_password(F.acc, F.db, "Frank", "frank-password", NULL, F.arena, &s, &p));
+	assert_string_equal(s.user.uid, reg.user.uid);
+	assert_string_equal(s.user.name, "frank");
 }
 
 static void test_login_wrong_password_and_unknown_user_look_the_same(void **state)

@@ -36,9 +36,7 @@ KEY=$ROOT/tests/fixtures/keys/test-only-rs256-private.pem
 PUB=$ROOT/tests/fixtures/keys/test-only-rs256-public.pem
 T=$(mktemp -d "${AXR_TEST_TMP:-${TMPDIR:-/tmp}}/axr-drill.XXXXXX") || exit 2
 chmod 755 "$T"
-FAILED=0
-CASE=""
-WHY=""
+. "$ROOT/tests/lib/case.sh"
 TAGS=""
 LOADS=""
 PG_PORT=""
@@ -65,27 +63,6 @@ drill_cleanup() {
 trap drill_cleanup EXIT
 trap 'exit 130' INT TERM HUP PIPE
 
-begin() {
-	CASE=$1
-	WHY=""
-}
-fail() { WHY="${WHY:+$WHY; }$*"; }
-want() { [ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"; }
-want_le() { [ "$2" -le "$3" ] 2>/dev/null || fail "$1: got '$2', want at most $3"; }
-want_ge() { [ "$2" -ge "$3" ] 2>/dev/null || fail "$1: got '$2', want at least $3"; }
-end_case() {
-	if [ -z "$WHY" ]; then
-		echo "ok - $CASE"
-	else
-		echo "not ok - $CASE: $WHY"
-		FAILED=1
-	fi
-}
-finish() { exit "$FAILED"; }
-setup_fail() {
-	echo "not ok - setup: $*"
-	exit 1
-}
 now_ms() { date +%s%3N; }
 
 for _bin in "$LOADGEN" "$MINT"; do

@@ -21,6 +21,7 @@ sleep 2
 ready_down=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$ECON_URL/readyz")
 sleep $((OUTAGE - 2))
 pg_alive=0
+t_starting=$(now_ms) # "down" ends here: PostgreSQL may accept connections before pg-start returns
 sh "$STACK" pg-start "$T/stack" "$PG_PORT" || setup_fail "PostgreSQL did not start again"
 t_up=$(now_ms)
 sleep 7
@@ -28,8 +29,8 @@ load_stop load
 echo "# load: $(lg_line load)"
 echo "# PostgreSQL stopped $((t_stopped - t_stop)) ms after the stop began, started again after $(((t_up - t_stopped) / 1000)) s"
 echo "# sent before the stop: $(ev_between load 0 "$t_stop")"
-echo "# sent while down:      $(ev_between load "$t_stopped" "$t_up")"
-echo "# sent and answered while down: $(ev_within load "$t_stopped" "$t_up")"
+echo "# sent while down:      $(ev_between load "$t_stopped" "$t_starting")"
+echo "# sent and answered while down: $(ev_within load "$t_stopped" "$t_starting")"
 echo "# sent after restart:   $(ev_between load "$t_up" 99999999999999)"
 
 begin "load-ran-before-the-stop"
@@ -37,7 +38,7 @@ want_ge "2xx answers before the stop" "$(ev_ok_between load 0 "$t_stop")" 100
 end_case
 
 begin "while-postgresql-is-down-every-answer-is-503-with-retry-after"
-down=$(ev_within load "$t_stopped" "$t_up")
+down=$(ev_within load "$t_stopped" "$t_starting")
 other=$(printf '%s\n' "$down" | tr ' ' '\n' | grep -v '^503:' | grep -v '^$' | tr '\n' ' ')
 want "answers other than 503 while down" "$other" ""
 want_ge "503 answers while down" "$(printf '%s\n' "$down" | tr ' ' '\n' | sed -n 's/^503://p')" 100

@@ -23,9 +23,7 @@ PUB=$ROOT/tests/fixtures/keys/test-only-rs256-public.pem
 T=$(mktemp -d "${AXR_TEST_TMP:-${TMPDIR:-/tmp}}/axr-economy.XXXXXX") || exit 2
 BODY=$T/body
 HDR=$T/hdr
-FAILED=0
-CASE=""
-WHY=""
+. "$ROOT/tests/lib/case.sh"
 PID=""
 PORT=""
 DB=""
@@ -43,26 +41,6 @@ econ_cleanup() {
 }
 trap econ_cleanup EXIT
 trap 'exit 130' INT TERM HUP PIPE
-
-begin() {
-	CASE=$1
-	WHY=""
-}
-fail() { WHY="${WHY:+$WHY; }$*"; }
-want() { [ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"; }
-end_case() {
-	if [ -z "$WHY" ]; then
-		echo "ok - $CASE"
-	else
-		echo "not ok - $CASE: $WHY"
-		FAILED=1
-	fi
-}
-finish() { exit "$FAILED"; }
-setup_fail() {
-	echo "not ok - setup: $*"
-	exit 1
-}
 
 for _bin in "$SVC" "$MINT"; do
 	[ -x "$_bin" ] || setup_fail "$_bin is missing (run make)"

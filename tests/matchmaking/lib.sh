@@ -6,7 +6,7 @@
 #   start NAME           a replica on a free port (log $T/NAME.log); sets PORT and PID
 #   ready PORT PID       /readyz answers 200 within 10 s while PID lives
 #   wait_until TENTHS CMD...   runs CMD every 0.1 s until it succeeds
-#   setup_fail WHY       a "not ok - setup" line and exit 1
+#   setup_fail WHY       a "not ok - setup" line and exit 1 (tests/lib/case.sh, with the case lines)
 #
 # Matcher settings for speed: a round every 50 ms, windows widening 300 skill points per second,
 # tickets expiring after 5 s. On exit the suite's SUB_PIDS are killed, its replicas (PID_A, PID_B,
@@ -24,7 +24,7 @@ PUB=$ROOT/tests/fixtures/keys/test-only-rs256-public.pem
 ADMIN_URL=${AXR_TEST_DATABASE_URL:-}
 REDIS_URL=${AXR_TEST_REDIS_URL:-}
 T=$(mktemp -d "${AXR_TEST_TMP:-${TMPDIR:-/tmp}}/axr-matchmaking.XXXXXX") || exit 2
-FAILED=0
+. "$ROOT/tests/lib/case.sh"
 DB=
 PID=
 PID_A=
@@ -40,11 +40,6 @@ mm_cleanup() {
 }
 trap mm_cleanup EXIT
 trap 'exit 130' INT TERM HUP PIPE
-
-setup_fail() {
-	echo "not ok - setup: $*"
-	exit 1
-}
 
 wait_until() {
 	_left=$1

@@ -14,24 +14,6 @@
 # Matcher settings (lib.sh): a round every 50 ms, tickets expiring after 5 s.
 . "$(dirname "$0")/lib.sh"
 LOAD=$BUILD/tools/mm_load
-CASE=""
-WHY=""
-
-begin() {
-	CASE=$1
-	WHY=""
-}
-fail() { WHY="${WHY:+$WHY; }$*"; }
-want() { [ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"; }
-want_match() { printf '%s' "$2" | grep -Eq -- "$3" || fail "$1: '$2' does not match /$3/"; }
-end_case() {
-	if [ -z "$WHY" ]; then
-		echo "ok - $CASE"
-	else
-		echo "not ok - $CASE: $WHY"
-		FAILED=1
-	fi
-}
 [ -x "$LOAD" ] || setup_fail "$LOAD is missing (run make)"
 command -v redis-cli >/dev/null 2>&1 || setup_fail "redis-cli is not installed (run make deps)"
 mm_db http

@@ -21,10 +21,8 @@ RAW=$BUILD/tools/rawhttp
 T=$(mktemp -d "${AXR_TEST_TMP:-${TMPDIR:-/tmp}}/axr-server.XXXXXX") || exit 2
 RESP=$T/resp # the last rawhttp answer, byte for byte
 META=$T/meta # its summary line
-FAILED=0
+. "$ROOT/tests/lib/case.sh"
 PIDS=""
-CASE=""
-WHY=""
 
 lib_cleanup() {
 	for _p in $PIDS; do kill -9 "$_p" 2>/dev/null; done
@@ -40,33 +38,6 @@ for _bin in "$EXAMPLE" "$RAW"; do
 		exit 1
 	fi
 done
-
-# ---- cases -----------------------------------------------------------------
-
-begin() {
-	CASE=$1
-	WHY=""
-}
-fail() { WHY="${WHY:+$WHY; }$*"; }
-want() { [ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"; }
-want_match() { printf '%s' "$2" | grep -Eq -- "$3" || fail "$1: '$2' does not match /$3/"; }
-# want_between WHAT N LOW HIGH: LOW <= N <= HIGH (decimals allowed).
-want_between() {
-	awk -v n="$2" -v lo="$3" -v hi="$4" 'BEGIN { exit !(n != "" && n + 0 >= lo + 0 && n + 0 <= hi + 0) }' ||
-		fail "$1: $2 is not within [$3, $4]"
-}
-
-end_case() {
-	if [ -z "$WHY" ]; then
-		echo "ok - $CASE"
-	else
-		echo "not ok - $CASE: $WHY"
-		FAILED=1
-	fi
-	KNOWN=""
-}
-
-finish() { exit "$FAILED"; }
 
 # ---- servers ---------------------------------------------------------------
 

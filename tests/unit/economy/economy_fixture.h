@@ -14,7 +14,7 @@
 #include "ledger.h"
 #include "ledger_schema.h"
 #include "migrate.h"
-#include "tests/unit/stack_helper.h"
+#include "tests/unit/fresh_db.h"
 #include "transaction.h"
 
 /*
@@ -51,54 +51,16 @@ static const char *const econ_entity_ddl[] = {
 
 #define ECON_ADMIN "adadadad-0000-4000-8000-000000000001"
 
-typedef struct econ_db {
-	axr_test_server_t own;   /* started when AXR_TEST_DATABASE_URL is unset */
-	const char *admin_url;
-	char name[64];
-	char url[512];
-} econ_db_t;
-
-static inline int econ_admin_sql(const char *url, const char *sql)
-{
-	axr_db_t *db = NULL;
-	int rc = axr_db_new(url, NULL, &db);
-	if (rc == 0)
-		rc = axr_db_exec(db, NULL, sql, 0, NULL, NULL, NULL, NULL);
-	if (rc != 0)
-		fprintf(stderr, "%s: %s\n", sql, db ? axr_db_last_error(db)->message : axr_strerror(rc));
-	axr_db_free(db);
-	return rc;
-}
-
-/* A fresh database `axr_t_<tag>_<pid>` with the entity tables and migrations/economy. 0 or -1. */
-static inline int econ_db_create(econ_db_t *d, const char *tag)
+/* A fresh database `axr_t_<tag>_<pid>` (tests/unit/fresh_db.h) with the entity
+ * tables and migrations/economy. 0 or -1. */
+static inline int econ_db_create(axr_test_db_t *d, const char *tag)
 {
 	axr_migrate_options_t mo = {.service = "economy", .dir = "migrations/economy"};
 	axr_migrate_report_t report;
-	char sql[200];
 	axr_db_t *db = NULL;
 	int rc;
 
-	memset(d, 0, sizeof *d);
-	d->admin_url = axr_test_shared_url("AXR_TEST_DATABASE_URL", &d->own, true);
-	if (d->admin_url == NULL)
-		return -1;
-	snprintf(d->name, sizeof d->name, "axr_t_%s_%ld", tag, (long)getpid());
-	/* Same server, our database: URL path or key=value (a later dbname wins). */
-	const char *scheme = strstr(d->admin_url, "://");
-	if (scheme == NULL) {
-		snprintf(d->url, sizeof d->url, "%s dbname=%s", d->admin_url, d->name);
-	} else {
-		const char *q = strchr(scheme + 3, '?'), *slash = strchr(scheme + 3, '/');
-		size_t host_end = slash && (!q || slash < q) ? (size_t)(slash - d->admin_url)
-		                                             : q ? (size_t)(q - d->admin_url) : strlen(d->admin_url);
-		snprintf(d->url, sizeof d->url, "%.*s/%s%s", (int)host_end, d->admin_url, d->name, q ? q : "");
-	}
-	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", d->name);
-	if (econ_admin_sql(d->admin_url, sql) != 0)
-		return -1;
-	snprintf(sql, sizeof sql, "CREATE DATABASE %s TEMPLATE template0 ENCODING 'UTF8'", d->name);
-	if (econ_admin_sql(d->admin_url, sql) != 0)
+	if (axr_test_db_create(d, "axr_t", tag, NULL) != 0)
 		return -1;
 	rc = axr_db_new(d->url, NULL, &db);
 	for (size_t i = 0; rc == 0 && i < sizeof econ_entity_ddl / sizeof econ_entity_ddl[0]; i++)
@@ -113,17 +75,6 @@ static inline int econ_db_create(econ_db_t *d, const char *tag)
 		rc = -1;
 	}
 	return rc == 0 ? 0 : -1;
-}
-
-static inline void econ_db_destroy(econ_db_t *d)
-{
-	char sql[200];
-	if (d->admin_url != NULL && d->name[0] != '\0') {
-		snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", d->name);
-		econ_admin_sql(d->admin_url, sql);
-	}
-	axr_test_server_destroy(&d->own);
-	memset(d, 0, sizeof *d);
 }
 
 /* Fails the test with the server's message unless `sql` runs. */
@@ -212,7 +163,7 @@ static inline void econ_uid(char out[ECONOMY_UID_SIZE], const char *base, unsign
 /* Each test file is its own program: these are its suite's database, the
  * connection and arena the tests share, and a counter that gives every test
  * owners and resources of its own. */
-static econ_db_t econ_suite_db;
+static axr_test_db_t econ_suite_db;
 static axr_db_t *db;
 static axr_arena_t *arena;
 static unsigned econ_next_id = 1;
@@ -240,7 +191,7 @@ static inline int econ_suite_teardown(void **state)
 	(void)state;
 	axr_db_free(db);
 	axr_arena_free(arena);
-	econ_db_destroy(&econ_suite_db);
+	axr_test_db_destroy(&econ_suite_db);
 	return 0;
 }
 

@@ -21,10 +21,10 @@ void axrgen_gen_crud_c(axrgen_gen_t *g, axrgen_emit_t *e)
 		axrgen_emit_indent(e);
 		axrgen_emit(e, "ProtobufCMessage *msg = NULL;\n(void)in;\n");
 		if (o->has_out)
-			axrgen_emit(e, "int rc = axr_crud_handle(req, &msg);\n*out = (%s *)msg;\nreturn rc;\n",
+			axrgen_emit(e, "int rc = axr_crud_handle_generated(req, &msg);\n*out = (%s *)msg;\nreturn rc;\n",
 				    o->response.msg->c_type);
 		else
-			axrgen_emit(e, "return axr_crud_handle(req, &msg);\n");
+			axrgen_emit(e, "return axr_crud_handle_generated(req, &msg);\n");
 		axrgen_emit_outdent(e);
 		axrgen_emit(e, "}\n");
 	}

@@ -64,43 +64,14 @@ struct axr__direct {
 
 /* ---- learning which routes are the generated GET ---------------------------- */
 
-/* Does `func` end with op name `name` in snake_case (findEntry: "_find_entry")? */
-static int axr__direct_func_matches(const char *func, const char *name)
+void axr__crud_direct_learn(const axr_request_t *req)
 {
-	char snake[128];
-	size_t n = 0;
-	for (const char *p = name; *p; p++) {
-		if (n + 3 >= sizeof snake)
-			return 0;
-		if (*p >= 'A' && *p <= 'Z') {
-			if (n > 0)
-				snake[n++] = '_';
-			snake[n++] = (char)(*p - 'A' + 'a');
-		} else {
-			snake[n++] = *p;
-		}
-	}
-	snake[n] = '\0';
-	size_t fl = strlen(func);
-	return fl > n && func[fl - n - 1] == '_' && strcmp(func + fl - n, snake) == 0;
-}
-
-void axr__crud_direct_learn(const axr_request_t *req, const char *file, const char *func)
-{
-	if (req == NULL || req->conn == NULL || req->route == NULL || file == NULL || func == NULL)
+	if (req == NULL || req->conn == NULL || req->route == NULL)
 		return;
 	const axr_op_t *op = req->route->op;
 	axr_server_t *srv = req->conn->io->srv;
 	if (op == NULL || op->crud != AXR_CRUD_GET || op->entity == NULL || op->name == NULL ||
 	    req->route_index < 0 || req->route_index >= srv->nroute_direct)
-		return;
-	/* The generated handler lives in generated/<svc>/<svc>_crud.c, which
-	 * nobody edits; a hand-written override lives anywhere else. */
-	size_t fl = strlen(file);
-	if (fl < 7 || strcmp(file + fl - 7, "_crud.c") != 0 ||
-	    (strncmp(file, "generated/", 10) != 0 && strstr(file, "/generated/") == NULL))
-		return;
-	if (!axr__direct_func_matches(func, op->name))
 		return;
 	atomic_store_explicit(&srv->route_direct[req->route_index].direct, 1, memory_order_relaxed);
 }

@@ -51,9 +51,8 @@ void axr__crud_direct_free(axr__direct_t *d);
  */
 int axr__crud_direct_take(axr__direct_t *d, axr_request_t *req);
 
-/* Called by the generated CRUD handler (through axr_crud_handle_at) with
- * its source file and function: marks req's route as answerable on the
- * I/O thread when they show the handler is the generated GET. */
-void axr__crud_direct_learn(const axr_request_t *req, const char *file, const char *func);
+/* Called by the generated CRUD handlers (axr_crud_handle_generated): marks
+ * req's route as answerable on the I/O thread when it is a GET /x/{id}. */
+void axr__crud_direct_learn(const axr_request_t *req);
 
 #endif

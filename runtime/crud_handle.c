@@ -36,13 +36,13 @@ static int axr__entity_column(const axr_entity_t *e, const char *json_name)
 	return -1;
 }
 
-int axr_crud_handle_at(axr_request_t *req, ProtobufCMessage **out, const char *file, const char *func)
+int axr_crud_handle_generated(axr_request_t *req, ProtobufCMessage **out)
 {
-	axr__crud_direct_learn(req, file, func);
-	return (axr_crud_handle)(req, out);
+	axr__crud_direct_learn(req);
+	return axr_crud_handle(req, out);
 }
 
-int (axr_crud_handle)(axr_request_t *req, ProtobufCMessage **out)
+int axr_crud_handle(axr_request_t *req, ProtobufCMessage **out)
 {
 	const axr_op_t *op = req->route->op;
 	const axr_entity_t *e = op->entity;

@@ -19,13 +19,14 @@
  */
 int axr_crud_handle(axr_request_t *req, ProtobufCMessage **out);
 
-/* axr_crud_handle() told where it is called from: `file` and `func` of the
- * caller. When they show the generated handler of a GET /x/{id} (its
- * generated/<svc>/<svc>_crud.c), later requests of the route may be
- * answered on the I/O thread without a worker (crud_direct.h). */
-int axr_crud_handle_at(axr_request_t *req, ProtobufCMessage **out, const char *file, const char *func);
-
-/* Every call names its caller (the generated handlers include this file). */
-#define axr_crud_handle(req, out) axr_crud_handle_at((req), (out), __FILE__, __func__)
+/*
+ * axr_crud_handle() for the generated handlers only (generated/<svc>/<svc>_crud.c,
+ * the weak definitions): it also tells the runtime that the route's handler
+ * is the generated one, so later GET /x/{id} requests of the route may be
+ * answered on the I/O thread without a worker (crud_direct.h). A
+ * hand-written handler (one that replaces the weak definition) calls
+ * axr_crud_handle() and always runs on a worker.
+ */
+int axr_crud_handle_generated(axr_request_t *req, ProtobufCMessage **out);
 
 #endif

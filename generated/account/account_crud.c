@@ -14,7 +14,7 @@ __attribute__((weak)) int account_list_roles(axr_request_t *req, const Account__
 {
 	ProtobufCMessage *msg = NULL;
 	(void)in;
-	int rc = axr_crud_handle(req, &msg);
+	int rc = axr_crud_handle_generated(req, &msg);
 	*out = (Account__RoleList *)msg;
 	return rc;
 }
@@ -24,7 +24,7 @@ __attribute__((weak)) int account_create_role(axr_request_t *req, const Account_
 {
 	ProtobufCMessage *msg = NULL;
 	(void)in;
-	int rc = axr_crud_handle(req, &msg);
+	int rc = axr_crud_handle_generated(req, &msg);
 	*out = (Account__Role *)msg;
 	return rc;
 }
@@ -34,7 +34,7 @@ __attribute__((weak)) int account_count_roles(axr_request_t *req, const Account_
 {
 	ProtobufCMessage *msg = NULL;
 	(void)in;
-	return axr_crud_handle(req, &msg);
+	return axr_crud_handle_generated(req, &msg);
 }
 
 /* GET /roles/{id}: AXR_CRUD_GET of Role. */
@@ -42,7 +42,7 @@ __attribute__((weak)) int account_find_role(axr_request_t *req, const Account__F
 {
 	ProtobufCMessage *msg = NULL;
 	(void)in;
-	int rc = axr_crud_handle(req, &msg);
+	int rc = axr_crud_handle_generated(req, &msg);
 	*out = (Account__Role *)msg;
 	return rc;
 }
@@ -52,7 +52,7 @@ __attribute__((weak)) int account_update_role(axr_request_t *req, const Account_
 {
 	ProtobufCMessage *msg = NULL;
 	(void)in;
-	int rc = axr_crud_handle(req, &msg);
+	int rc = axr_crud_handle_generated(req, &msg);
 	*out = (Account__Role *)msg;
 	return rc;
 }
@@ -62,7 +62,7 @@ __attribute__((weak)) int account_delete_role(axr_request_t *req, const Account_
 {
 	ProtobufCMessage *msg = NULL;
 	(void)in;
-	return axr_crud_handle(req, &msg);
+	return axr_crud_handle_generated(req, &msg);
 }
 
 /* GET /users: AXR_CRUD_LIST of User. */
@@ -70,7 +70,7 @@ __attribute__((weak)) int account_list_users(axr_request_t *req, const Account__
 {
 	ProtobufCMessage *msg = NULL;
 	(void)in;
-	int rc = axr_crud_handle(req, &msg);
+	int rc = axr_crud_handle_generated(req, &msg);
 	*out = (Account__UserList *)msg;
 	return rc;
 }
@@ -80,5 +80,5 @@ __attribute__((weak)) int account_count_users(axr_request_t *req, const Account_
 {
 	ProtobufCMessage *msg = NULL;
 	(void)in;
-	return axr_crud_handle(req, &msg);
+	return axr_crud_handle_generated(req, &msg);
 }

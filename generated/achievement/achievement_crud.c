@@ -16,7 +16,7 @@ __attribute__((weak)) int achievement_create_achievement(axr_request_t *req,
 {
 	ProtobufCMessage *msg = NULL;
 	(void)in;
-	int rc = axr_crud_handle(req, &msg);
+	int rc = axr_crud_handle_generated(req, &msg);
 	*out = (Achievement__AchievementDefinition *)msg;
 	return rc;
 }
@@ -28,7 +28,7 @@ __attribute__((weak)) int achievement_update_achievement(axr_request_t *req,
 {
 	ProtobufCMessage *msg = NULL;
 	(void)in;
-	int rc = axr_crud_handle(req, &msg);
+	int rc = axr_crud_handle_generated(req, &msg);
 	*out = (Achievement__AchievementDefinition *)msg;
 	return rc;
 }
@@ -38,5 +38,5 @@ __attribute__((weak)) int achievement_delete_achievement(axr_request_t *req, con
 {
 	ProtobufCMessage *msg = NULL;
 	(void)in;
-	return axr_crud_handle(req, &msg);
+	return axr_crud_handle_generated(req, &msg);
 }

@@ -14,7 +14,7 @@ __attribute__((weak)) int economy_find_inventory(axr_request_t *req, const Econo
 {
 	ProtobufCMessage *msg = NULL;
 	(void)in;
-	int rc = axr_crud_handle(req, &msg);
+	int rc = axr_crud_handle_generated(req, &msg);
 	*out = (Economy__InventoryItemList *)msg;
 	return rc;
 }
@@ -24,7 +24,7 @@ __attribute__((weak)) int economy_count_inventory(axr_request_t *req, const Econ
 {
 	ProtobufCMessage *msg = NULL;
 	(void)in;
-	return axr_crud_handle(req, &msg);
+	return axr_crud_handle_generated(req, &msg);
 }
 
 /* GET /inventory/{id}: AXR_CRUD_GET of InventoryItem. */
@@ -34,7 +34,7 @@ __attribute__((weak)) int economy_get_inventory_item(axr_request_t *req,
 {
 	ProtobufCMessage *msg = NULL;
 	(void)in;
-	int rc = axr_crud_handle(req, &msg);
+	int rc = axr_crud_handle_generated(req, &msg);
 	*out = (Economy__InventoryItem *)msg;
 	return rc;
 }
@@ -44,7 +44,7 @@ __attribute__((weak)) int economy_find_resources(axr_request_t *req, const Econo
 {
 	ProtobufCMessage *msg = NULL;
 	(void)in;
-	int rc = axr_crud_handle(req, &msg);
+	int rc = axr_crud_handle_generated(req, &msg);
 	*out = (Economy__ResourceList *)msg;
 	return rc;
 }
@@ -54,7 +54,7 @@ __attribute__((weak)) int economy_create_resource(axr_request_t *req, const Econ
 {
 	ProtobufCMessage *msg = NULL;
 	(void)in;
-	int rc = axr_crud_handle(req, &msg);
+	int rc = axr_crud_handle_generated(req, &msg);
 	*out = (Economy__Resource *)msg;
 	return rc;
 }
@@ -64,7 +64,7 @@ __attribute__((weak)) int economy_count_resources(axr_request_t *req, const Econ
 {
 	ProtobufCMessage *msg = NULL;
 	(void)in;
-	return axr_crud_handle(req, &msg);
+	return axr_crud_handle_generated(req, &msg);
 }
 
 /* GET /resources/{id}: AXR_CRUD_GET of Resource. */
@@ -72,7 +72,7 @@ __attribute__((weak)) int economy_get_resource(axr_request_t *req, const Economy
 {
 	ProtobufCMessage *msg = NULL;
 	(void)in;
-	int rc = axr_crud_handle(req, &msg);
+	int rc = axr_crud_handle_generated(req, &msg);
 	*out = (Economy__Resource *)msg;
 	return rc;
 }
@@ -82,7 +82,7 @@ __attribute__((weak)) int economy_update_resource(axr_request_t *req, const Econ
 {
 	ProtobufCMessage *msg = NULL;
 	(void)in;
-	int rc = axr_crud_handle(req, &msg);
+	int rc = axr_crud_handle_generated(req, &msg);
 	*out = (Economy__Resource *)msg;
 	return rc;
 }
@@ -92,5 +92,5 @@ __attribute__((weak)) int economy_delete_resource(axr_request_t *req, const Econ
 {
 	ProtobufCMessage *msg = NULL;
 	(void)in;
-	return axr_crud_handle(req, &msg);
+	return axr_crud_handle_generated(req, &msg);
 }

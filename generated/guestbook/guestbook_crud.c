@@ -14,7 +14,7 @@ __attribute__((weak)) int guestbook_find_entries(axr_request_t *req, const Guest
 {
 	ProtobufCMessage *msg = NULL;
 	(void)in;
-	int rc = axr_crud_handle(req, &msg);
+	int rc = axr_crud_handle_generated(req, &msg);
 	*out = (Guestbook__EntryList *)msg;
 	return rc;
 }
@@ -24,7 +24,7 @@ __attribute__((weak)) int guestbook_create_entry(axr_request_t *req, const Guest
 {
 	ProtobufCMessage *msg = NULL;
 	(void)in;
-	int rc = axr_crud_handle(req, &msg);
+	int rc = axr_crud_handle_generated(req, &msg);
 	*out = (Guestbook__Entry *)msg;
 	return rc;
 }
@@ -34,7 +34,7 @@ __attribute__((weak)) int guestbook_count_entries(axr_request_t *req, const Gues
 {
 	ProtobufCMessage *msg = NULL;
 	(void)in;
-	return axr_crud_handle(req, &msg);
+	return axr_crud_handle_generated(req, &msg);
 }
 
 /* GET /entries/{id}: AXR_CRUD_GET of Entry. */
@@ -42,7 +42,7 @@ __attribute__((weak)) int guestbook_find_entry(axr_request_t *req, const Guestbo
 {
 	ProtobufCMessage *msg = NULL;
 	(void)in;
-	int rc = axr_crud_handle(req, &msg);
+	int rc = axr_crud_handle_generated(req, &msg);
 	*out = (Guestbook__Entry *)msg;
 	return rc;
 }
@@ -52,7 +52,7 @@ __attribute__((weak)) int guestbook_update_entry(axr_request_t *req, const Guest
 {
 	ProtobufCMessage *msg = NULL;
 	(void)in;
-	int rc = axr_crud_handle(req, &msg);
+	int rc = axr_crud_handle_generated(req, &msg);
 	*out = (Guestbook__Entry *)msg;
 	return rc;
 }
@@ -62,5 +62,5 @@ __attribute__((weak)) int guestbook_delete_entry(axr_request_t *req, const Guest
 {
 	ProtobufCMessage *msg = NULL;
 	(void)in;
-	return axr_crud_handle(req, &msg);
+	return axr_crud_handle_generated(req, &msg);
 }

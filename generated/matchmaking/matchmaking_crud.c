@@ -14,7 +14,7 @@ __attribute__((weak)) int matchmaking_list_matches(axr_request_t *req, const Mat
 {
 	ProtobufCMessage *msg = NULL;
 	(void)in;
-	int rc = axr_crud_handle(req, &msg);
+	int rc = axr_crud_handle_generated(req, &msg);
 	*out = (Matchmaking__MatchList *)msg;
 	return rc;
 }

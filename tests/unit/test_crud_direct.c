@@ -56,7 +56,7 @@ static int generated_get(axr_request_t *req)
 {
 	ProtobufCMessage *msg = NULL;
 	atomic_fetch_add(&generated_runs, 1);
-	int rc = axr_crud_handle_at(req, &msg, "generated/crudtest/crudtest_crud.c", "crudtest_get_item");
+	int rc = axr_crud_handle_generated(req, &msg);
 	return axr_op_respond(req, rc, msg);
 }
 
@@ -65,7 +65,7 @@ static int handwritten_get(axr_request_t *req)
 {
 	ProtobufCMessage *msg = NULL;
 	atomic_fetch_add(&handwritten_runs, 1);
-	int rc = axr_crud_handle_at(req, &msg, "handlers/crudtest/items.c", "crudtest_read_item");
+	int rc = axr_crud_handle(req, &msg);
 	return axr_op_respond(req, rc, msg);
 }
 

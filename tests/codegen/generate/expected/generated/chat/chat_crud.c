@@ -14,7 +14,7 @@ __attribute__((weak)) int chat_my_rooms(axr_request_t *req, const Chat__MyRoomsI
 {
 	ProtobufCMessage *msg = NULL;
 	(void)in;
-	int rc = axr_crud_handle(req, &msg);
+	int rc = axr_crud_handle_generated(req, &msg);
 	*out = (Chat__RoomList *)msg;
 	return rc;
 }
@@ -24,7 +24,7 @@ __attribute__((weak)) int chat_list_rooms(axr_request_t *req, const Chat__ListRo
 {
 	ProtobufCMessage *msg = NULL;
 	(void)in;
-	int rc = axr_crud_handle(req, &msg);
+	int rc = axr_crud_handle_generated(req, &msg);
 	*out = (Chat__RoomList *)msg;
 	return rc;
 }
@@ -34,7 +34,7 @@ __attribute__((weak)) int chat_get_room(axr_request_t *req, const Chat__GetRoomI
 {
 	ProtobufCMessage *msg = NULL;
 	(void)in;
-	int rc = axr_crud_handle(req, &msg);
+	int rc = axr_crud_handle_generated(req, &msg);
 	*out = (Chat__Room *)msg;
 	return rc;
 }

@@ -14,7 +14,7 @@ __attribute__((weak)) int shop_list_items(axr_request_t *req, const Shop__ListIt
 {
 	ProtobufCMessage *msg = NULL;
 	(void)in;
-	int rc = axr_crud_handle(req, &msg);
+	int rc = axr_crud_handle_generated(req, &msg);
 	*out = (Shop__ItemList *)msg;
 	return rc;
 }
@@ -24,7 +24,7 @@ __attribute__((weak)) int shop_create_item(axr_request_t *req, const Shop__Creat
 {
 	ProtobufCMessage *msg = NULL;
 	(void)in;
-	int rc = axr_crud_handle(req, &msg);
+	int rc = axr_crud_handle_generated(req, &msg);
 	*out = (Shop__Item *)msg;
 	return rc;
 }
@@ -34,7 +34,7 @@ __attribute__((weak)) int shop_delete_all_items(axr_request_t *req, const Shop__
 {
 	ProtobufCMessage *msg = NULL;
 	(void)in;
-	return axr_crud_handle(req, &msg);
+	return axr_crud_handle_generated(req, &msg);
 }
 
 /* HEAD /items: AXR_CRUD_COUNT of Item. */
@@ -42,7 +42,7 @@ __attribute__((weak)) int shop_count_items(axr_request_t *req, const Shop__Count
 {
 	ProtobufCMessage *msg = NULL;
 	(void)in;
-	return axr_crud_handle(req, &msg);
+	return axr_crud_handle_generated(req, &msg);
 }
 
 /* GET /items/{id}: AXR_CRUD_GET of Item. */
@@ -50,7 +50,7 @@ __attribute__((weak)) int shop_get_item(axr_request_t *req, const Shop__GetItemI
 {
 	ProtobufCMessage *msg = NULL;
 	(void)in;
-	int rc = axr_crud_handle(req, &msg);
+	int rc = axr_crud_handle_generated(req, &msg);
 	*out = (Shop__Item *)msg;
 	return rc;
 }
@@ -60,7 +60,7 @@ __attribute__((weak)) int shop_update_item(axr_request_t *req, const Shop__Updat
 {
 	ProtobufCMessage *msg = NULL;
 	(void)in;
-	int rc = axr_crud_handle(req, &msg);
+	int rc = axr_crud_handle_generated(req, &msg);
 	*out = (Shop__Item *)msg;
 	return rc;
 }
@@ -70,5 +70,5 @@ __attribute__((weak)) int shop_delete_item(axr_request_t *req, const Shop__Delet
 {
 	ProtobufCMessage *msg = NULL;
 	(void)in;
-	return axr_crud_handle(req, &msg);
+	return axr_crud_handle_generated(req, &msg);
 }

@@ -25,6 +25,10 @@ const axr_config_var_t axr_config_vars[] = {
 	 .offset = AXR__C(max_connections), .help = "open client connections; beyond it new ones are closed"},
 	{.name = "AXR_MAX_BODY", .type = AXR_CFG_SIZE, .def = "1m", .min = 0, .max = 1L << 30,
 	 .offset = AXR__C(max_body), .help = "largest request body (413 beyond; routes may lower it)"},
+	{.name = "AXR_MAX_BUFFERED", .type = AXR_CFG_SIZE, .def = "0", .min = 0, .max = 1L << 40,
+	 .offset = AXR__C(max_buffered),
+	 .help = "request bytes all connections may hold before their handlers run (0 = 64 x AXR_MAX_BODY); "
+	         "beyond it a connection holding more than a head is shed with 503"},
 	{.name = "AXR_MAX_HEADER", .type = AXR_CFG_SIZE, .def = "16k", .min = 1024, .max = 1L << 20,
 	 .offset = AXR__C(max_header), .help = "largest request head (431 beyond)"},
 	{.name = "AXR_HEADER_TIMEOUT", .type = AXR_CFG_MS, .def = "10s", .min = 100, .max = 3600000,

@@ -54,6 +54,7 @@ typedef struct axr_config {
 	long queue_max;          /* requests waiting for a worker before 503 */
 	long max_connections;
 	long max_body;
+	long max_buffered;       /* request bytes held before handlers run, all connections; 0 = 64 x max_body */
 	long max_header;
 	long header_timeout_ms;  /* whole request head must arrive within this */
 	long body_timeout_ms;

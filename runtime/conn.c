@@ -31,8 +31,8 @@ enum { AXR__TIMER_NONE, AXR__TIMER_IDLE, AXR__TIMER_HEAD, AXR__TIMER_BODY, AXR__
  * bodies not yet handed to a handler), process-wide. Each connection may
  * hold a whole body (AXR_MAX_BODY) before its handler runs, so without a
  * cap 1,000 clients sending 1 MiB bodies they never finish held 0.9 GB
- * until the body deadline. Once the total is over AXR__BUFFER_BUDGET_BODIES
- * bodies' worth, a connection that holds more than a head's worth and
+ * until the body deadline. Once the total is over AXR_MAX_BUFFERED (by
+ * default AXR__BUFFER_BUDGET_BODIES bodies' worth), a connection that holds more than a head's worth and
  * sends more is answered 503 + Retry-After and closed (load shedding);
  * connections holding less, such as health probes, are never shed.
  */
@@ -538,7 +538,8 @@ static void axr__on_read(evutil_socket_t fd, short what, void *arg)
 	}
 	const axr_config_t *cfg = c->io->srv->cfg;
 	if (c->in.len > (size_t)cfg->max_header && (c->state == AXR__CONN_HEAD || c->state == AXR__CONN_BODY) &&
-	    atomic_load(&axr__buffered) > AXR__BUFFER_BUDGET_BODIES * cfg->max_body) {
+	    atomic_load(&axr__buffered) >
+	        (cfg->max_buffered > 0 ? cfg->max_buffered : AXR__BUFFER_BUDGET_BODIES * cfg->max_body)) {
 		axr__early_error(c, 503, "too many request bytes buffered, retry later");
 		return;
 	}

@@ -264,4 +264,29 @@ wait "$idle" "$slow"
 end_case
 
 server_stop >/dev/null
+
+# ---- AXR_MAX_BUFFERED ----
+
+# With a 100 KiB budget, one connection holding 90 KB of an unfinished body leaves no room
+# for another's 200 KB: the second is shed with 503 + Retry-After; small requests still pass.
+server_start buffered AXR_MAX_BUFFERED=100k AXR_BODY_TIMEOUT=5s || finish
+begin max_buffered_sheds_a_large_body_once_the_budget_is_used
+body_file() {
+	printf 'POST /validate HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 300000\r\n\r\n'
+	head -c "$1" /dev/zero | tr '\0' ' '
+}
+body_file 90000 >"$T/body90k"
+body_file 200000 >"$T/body200k"
+"$RAW" -t 2000 -f "$T/body90k" "$PORT" >/dev/null 2>&1 &
+holder=$!
+PIDS="$PIDS $holder"
+sleep 0.5
+raw -t 3000 -f "$T/body200k"
+want_json_error 503 SERVICE_UNAVAILABLE
+want "Retry-After" "$(header Retry-After)" 1
+want "GET /status" "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$PORT/status")" 200
+wait "$holder"
+end_case
+
+server_stop >/dev/null
 finish

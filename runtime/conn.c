@@ -32,9 +32,10 @@ enum { AXR__TIMER_NONE, AXR__TIMER_IDLE, AXR__TIMER_HEAD, AXR__TIMER_BODY, AXR__
  * hold a whole body (AXR_MAX_BODY) before its handler runs, so without a
  * cap 1,000 clients sending 1 MiB bodies they never finish held 0.9 GB
  * until the body deadline. Once the total is over AXR_MAX_BUFFERED (by
- * default AXR__BUFFER_BUDGET_BODIES bodies' worth), a connection that holds more than a head's worth and
- * sends more is answered 503 + Retry-After and closed (load shedding);
- * connections holding less, such as health probes, are never shed.
+ * default AXR__BUFFER_BUDGET_BODIES bodies' worth), a connection that
+ * holds more than a head's worth and sends more is answered 503 +
+ * Retry-After and closed (load shedding); connections holding less, such
+ * as health probes, are never shed.
  */
 #define AXR__BUFFER_BUDGET_BODIES 64
 static atomic_long axr__buffered;

@@ -8,7 +8,7 @@ PACKAGES="build-essential pkg-config clang libclang-rt-14-dev curl ca-certificat
 libevent-dev libjson-c-dev libjwt-dev libhiredis-dev libpq-dev \
 libprotobuf-c-dev protobuf-c-compiler libfyaml-dev libcmocka-dev \
 libsodium-dev libpcre2-dev libssl-dev openssl prometheus \
-postgresql postgresql-contrib redis-server nginx wrk yamllint"
+postgresql postgresql-contrib redis-server nginx wrk yamllint procps iproute2"
 
 missing=""
 for p in $PACKAGES; do

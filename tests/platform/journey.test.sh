@@ -32,7 +32,7 @@ fi
 echo "# platform up in $(($(date +%s) - t0)) s (gateway $PLAT_GATEWAY)"
 
 export AXR_IT_GATEWAY="$PLAT_GATEWAY" AXR_IT_ADMIN_NAME="$PLAT_ADMIN_NAME" AXR_IT_ADMIN_PASSWORD="$PLAT_ADMIN_PASSWORD" \
-	AXR_IT_REDIS_URL="$PLAT_REDIS_URL" AXR_IT_PLATFORM_KEY="$PLAT_KEYS/jwt-private.pem" AXR_BUILD="$BUILD"
+	AXR_IT_PLATFORM_KEY="$PLAT_KEYS/jwt-private.pem" AXR_BUILD="$BUILD"
 # The journey with JSON bodies, then again (new players) with protobuf bodies. The pause lets
 # the gateway's /v1/auth/ rate limit (5 r/s, burst 10) drain the first run's log-ins.
 AXR_IT_PROTOBUF=0 timeout 60 "$JOURNEY"
